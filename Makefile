@@ -1,0 +1,47 @@
+# regiongraf: every target creates what it needs (venv, model, graph, indexes) when missing.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: help venv model build run test bench lint clean
+
+help:
+	@echo "make run    - sett opp alt, bygg grafen og indeksene, start tjenesten på http://127.0.0.1:8000"
+	@echo "make test   - sett opp alt og kjør testene"
+	@echo "make bench  - kjør ytelsesmålingene (tabell + JSON i bench/results/)"
+	@echo "make lint   - ruff"
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	# torch first and pinned: pip then takes the local CPU wheel instead of a CUDA build.
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
+	touch $@
+
+venv: $(STAMP)
+
+model: venv
+	$(BIN)/python -m search.e5_convert
+
+build: model
+	$(BIN)/regiongraf build
+
+run: build
+	$(BIN)/regiongraf serve
+
+test: model
+	$(BIN)/python -m pytest
+
+bench: model
+	$(BIN)/python -m bench.run
+
+lint: venv
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf .regiongraf bench/results tests/output

@@ -1,0 +1,1 @@
+"""The service and the command line: JSON API, SPARQL, linked-data pages, web UI, CLI."""

