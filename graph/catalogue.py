@@ -68,6 +68,7 @@ class Download:
     key: str
     path: str  # under {base}/
     file_type: str  # EU file-type code
+    label: str  # the format's name
     media_type: str
     title: dict
     spec: tuple[str, str] | None = None  # (IRI, title) of the format's specification
@@ -75,24 +76,24 @@ class Download:
 
 
 DOWNLOADS = (
-    Download("turtle", "download/regiongraf.ttl", "RDF_TURTLE", "text/turtle",
+    Download("turtle", "download/regiongraf.ttl", "RDF_TURTLE", "Turtle", "text/turtle",
              {"nb": "Hele grafen som Turtle", "en": "The whole graph as Turtle"},
              ("https://www.w3.org/TR/turtle/", "RDF 1.1 Turtle")),
-    Download("trig", "download/regiongraf.trig", "RDF_TRIG", "application/trig",
+    Download("trig", "download/regiongraf.trig", "RDF_TRIG", "TriG", "application/trig",
              {"nb": "Hele grafen med navngitte grafer som TriG",
               "en": "The whole graph with named graphs as TriG"},
              ("https://www.w3.org/TR/trig/", "RDF 1.1 TriG")),
-    Download("nquads", "download/regiongraf.nq", "RDF_N_QUADS", "application/n-quads",
+    Download("nquads", "download/regiongraf.nq", "RDF_N_QUADS", "N-Quads", "application/n-quads",
              {"nb": "Hele grafen med navngitte grafer som N-Quads",
               "en": "The whole graph with named graphs as N-Quads"},
              ("https://www.w3.org/TR/n-quads/", "RDF 1.1 N-Quads")),
-    Download("jsonld", "download/regiongraf.jsonld", "JSON_LD", "application/ld+json",
+    Download("jsonld", "download/regiongraf.jsonld", "JSON_LD", "JSON-LD", "application/ld+json",
              {"nb": "Hele grafen som JSON-LD", "en": "The whole graph as JSON-LD"},
              ("https://www.w3.org/TR/json-ld11/", "JSON-LD 1.1")),
-    Download("rdfxml", "download/regiongraf.rdf", "RDF_XML", "application/rdf+xml",
+    Download("rdfxml", "download/regiongraf.rdf", "RDF_XML", "RDF/XML", "application/rdf+xml",
              {"nb": "Hele grafen som RDF/XML", "en": "The whole graph as RDF/XML"},
              ("https://www.w3.org/TR/rdf-syntax-grammar/", "RDF 1.1 XML Syntax")),
-    Download("csv", "download/tiltak.csv", "CSV", "text/csv",
+    Download("csv", "download/tiltak.csv", "CSV", "CSV", "text/csv",
              {"nb": "Tiltakene som CSV-tabell", "en": "The measures as a CSV table"},
              ("https://www.rfc-editor.org/rfc/rfc4180", "RFC 4180: Common Format for CSV Files"),
              rdf=False),
@@ -103,7 +104,7 @@ VOID_FEATURES = {"turtle": "Turtle", "trig": "TriG", "nquads": "N-Quads", "jsonl
 SPARQL_PROTOCOL = ("https://www.w3.org/TR/sparql11-protocol/", "SPARQL 1.1 Protocol")
 SPARQL_QUERY = ("https://www.w3.org/TR/sparql11-query/", "SPARQL 1.1 Query Language")
 
-# Our classes in the dataset description, singular/plural-free wording: "Tiltak: 42".
+# Our classes as the dataset description counts them ("tiltak: 42").
 CLASS_NAMES = {
     "Programme": ("handlingsprogram", "programmes"),
     "FocusArea": ("innsatsområder", "focus areas"),
@@ -128,6 +129,9 @@ GRAPH_TITLES = {
     "ontology": ({"nb": "Regiongraf-vokabularet", "en": "The regiongraf vocabulary"},
                  {"nb": "Klassene og egenskapene grafen bruker (OWL).",
                   "en": "The classes and properties the graph uses (OWL)."}),
+    "meta": ({"nb": "Byggeopplysninger", "en": "Build metadata"},
+             {"nb": "Når og fra hvilken kildefil hver graf ble laget (PROV-O).",
+              "en": "When and from which source file each graph was made (PROV-O)."}),
     "inferred": ({"nb": "Maskinutledede koblinger", "en": "Machine-inferred links"},
                  {"nb": "Likhets- og overlappskoblinger funnet automatisk, med metode, modell, "
                         "skår og tidspunkt (PROV-O, SSSOM).",
@@ -204,8 +208,9 @@ def read_stats(dataset: Dataset, base: str) -> Stats:
     # When the data was made: PROV times anywhere, dct:modified/created of a named graph.
     for row in dataset.query(
         "PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX dct: <http://purl.org/dc/terms/> "
-        f"SELECT ?x ?p ?t WHERE {{ {_all('?x ?p ?t')} "
-        "VALUES ?p { prov:generatedAtTime prov:endedAtTime dct:modified dct:created } }"
+        "SELECT ?x ?p ?t WHERE { "
+        + _all("VALUES ?p { prov:generatedAtTime prov:endedAtTime dct:modified dct:created } ?x ?p ?t")
+        + " }"
     ):
         if row[1] in (PROV.generatedAtTime, PROV.endedAtTime) or row[0] in st.graphs:
             t = _as_datetime(row[2])
@@ -247,6 +252,14 @@ def _iris(base: str) -> dict:
         "contact": URIRef(f"{base}/catalog#contact-point"),
         "home": URIRef(f"{base}/"),
     }
+
+
+def generation_time(generation: str | None) -> datetime | None:
+    """When a store generation ('gen-<nanoseconds>', see graph/store.py) was written."""
+    try:
+        return datetime.fromtimestamp(int(str(generation).removeprefix("gen-")) / 1e9, UTC)
+    except ValueError:
+        return None
 
 
 def _times(stats: Stats, modified: datetime | None) -> tuple[Literal, Literal]:
@@ -319,8 +332,8 @@ def _class_summary(stats: Stats) -> tuple[str, str]:
     for local, (nb_name, en_name) in CLASS_NAMES.items():
         n = stats.classes.get(RG[local], 0)
         if n:
-            nb.append(f"{n} {nb_name}")
-            en.append(f"{n} {en_name}")
+            nb.append(f"{nb_name}: {n}")
+            en.append(f"{en_name}: {n}")
     return ", ".join(nb), ", ".join(en)
 
 
@@ -428,7 +441,7 @@ def catalogue(dataset: Dataset, settings, *, modified: datetime | None = None) -
         _texts(g, dist, DCTERMS.title, dl.title)
         g.add((dist, DCAT.accessURL, url))
         g.add((dist, DCAT.downloadURL, url))
-        fmt = _concept(g, URIRef(f"{EU}file-type/{dl.file_type}"), FILE_TYPE, dl.file_type.replace("_", " "))
+        fmt = _concept(g, URIRef(f"{EU}file-type/{dl.file_type}"), FILE_TYPE, dl.label)
         g.add((dist, DCTERMS.format, fmt))
         g.add((dist, DCAT.mediaType, URIRef(IANA + dl.media_type)))
         if dl.spec:
@@ -450,10 +463,8 @@ def catalogue(dataset: Dataset, settings, *, modified: datetime | None = None) -
     _texts(g, service, DCTERMS.title,
            {"nb": "Regiongraf SPARQL-endepunkt", "en": "Regiongraf SPARQL endpoint"})
     _texts(g, service, DCTERMS.description, {
-        "nb": "Spørringer mot hele grafen etter SPARQL 1.1-protokollen (kun lesing). "
-              "Standardgrafen er unionen av de navngitte grafene.",
-        "en": "Read-only queries over the whole graph following the SPARQL 1.1 Protocol. "
-              "The default graph is the union of the named graphs.",
+        "nb": "Spørringer mot hele grafen, alle navngitte grafer, etter SPARQL 1.1-protokollen.",
+        "en": "Queries over the whole graph, all named graphs, following the SPARQL 1.1 Protocol.",
     })
     g.add((service, DCAT.endpointURL, iri["endpoint"]))
     g.add((service, DCAT.servesDataset, ds))

@@ -11,7 +11,7 @@ GRAPH_COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP
 MEASURES_BY = f"""
 SELECT ?key ?label (COUNT(DISTINCT ?m) AS ?n) WHERE {{
   ?m a <{RG}Measure> ; <{RG}%s> ?key .
-  OPTIONAL {{ ?key <http://www.w3.org/2000/01/rdf-schema#label> ?label }}
+  OPTIONAL {{ ?key <http://www.w3.org/2000/01/rdf-schema#label> ?label FILTER(LANG(?label) IN ("nb", "")) }}
 }} GROUP BY ?key ?label ORDER BY ?key"""
 
 

