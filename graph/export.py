@@ -55,7 +55,7 @@ def selected_quads(store: GraphStore, base: str, inferred: bool = True):
 
 
 def export(store: GraphStore, base: str, fmt: str, inferred: bool = True) -> bytes:
-    """The whole dataset; triple formats get the union of all named graphs."""
+    """The whole dataset; Turtle, N-Triples and RDF/XML get the union of the named graphs."""
     f = get_format(fmt)
     quads = selected_quads(store, base, inferred)
     prefixes = {k: str(v) for k, v in PREFIXES.items()}

@@ -164,9 +164,17 @@ def execute(job, session: _Session):
         return QueryResult("solutions", fmt, body, len(rows))
     fmt = _need(job.graph_format, "graph")
     triples = _take(results, job.max_results, "tripler")
-    prefixes = job.prefixes if fmt in ("turtle", "rdfxml") else None
+    prefixes = used_prefixes(triples, job.prefixes) if fmt in ("turtle", "rdfxml") else None
     body = ox.serialize(triples, format=GRAPH_FORMATS[fmt], prefixes=prefixes)
     return QueryResult("graph", fmt, body, len(triples))
+
+
+def used_prefixes(triples, prefixes: dict[str, str]) -> dict[str, str]:
+    """Only the prefixes some IRI in the triples starts with (Turtle declares every one given)."""
+    iris = {t.value for triple in triples for t in (triple.subject, triple.predicate, triple.object)
+            if isinstance(t, ox.NamedNode)}
+    iris |= {triple.object.datatype.value for triple in triples if isinstance(triple.object, ox.Literal)}
+    return {p: ns for p, ns in prefixes.items() if any(iri.startswith(ns) for iri in iris)}
 
 
 def _dataset_options(store: ox.Store, job: QueryJob, from_iris: list[str]) -> dict:

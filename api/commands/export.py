@@ -19,8 +19,8 @@ from graph.store import GraphStore
 def command(fmt: str, inferred: bool, output: Path | None) -> None:
     """Eksporter hele datasettet (alle navngitte grafer) som RDF.
 
-    Trippelformater (turtle, nt, jsonld, xml) får unionen av grafene; trig og nquads
-    beholder de navngitte grafene.
+    turtle, nt og xml får unionen av grafene; trig, nquads og jsonld beholder de
+    navngitte grafene.
     """
     settings = get_settings()
     data = export(GraphStore(settings.home), settings.base_iri, fmt, inferred)
