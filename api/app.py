@@ -1,12 +1,41 @@
 """The FastAPI application: wiring only; each resource lives in api/routes/."""
 
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
 
 from graph.settings import Settings, get_settings
+from graph.sparql_exec import QueryPool
 from graph.store import GraphStore
 
 from .errors import install_error_handlers
-from .routes import health
+from .html import STATIC
+from .routes import (
+    downloads,
+    duplicates,
+    gaps,
+    health,
+    imports,
+    linked_data,
+    nodes,
+    rebuild,
+    search,
+    similar,
+    sparql,
+    stats,
+    ui_gaps,
+    ui_import,
+    ui_overlaps,
+    ui_search,
+)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    yield
+    app.state.sparql.close()  # stop the SPARQL worker processes
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -15,10 +44,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="regiongraf",
         description="Kunnskapsgraf og semantisk søk for Osloregionens handlingsprogram.",
         version="0.1.0",
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.store = GraphStore(settings.home)
+    app.state.sparql = QueryPool()  # worker processes start on the first query
     install_error_handlers(app)
-    for router in (health.router,):
+    # Open data: any web page may read it; writes still need the token.
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "OPTIONS"],
+                       expose_headers=["Link", "Content-Location", "ETag"])
+    for router in (health.router, sparql.router, stats.router, search.router, nodes.router, imports.router,
+                   rebuild.router, linked_data.router, downloads.router, ui_search.router,
+                   duplicates.router, similar.router, gaps.router, ui_overlaps.router,
+                   ui_gaps.router, ui_import.router):
         app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")  # CSS and a little JS for the pages
     return app

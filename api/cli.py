@@ -6,7 +6,7 @@ import click
 
 from graph.errors import UserError
 
-from .commands import build, export, stats, validate
+from .commands import build, duplicates, export, gaps, import_, search, serve, similar, stats, validate
 
 
 class Group(click.Group):
@@ -28,7 +28,7 @@ def main():
     """
 
 
-for module in (build, stats, validate, export):
+for module in (build, stats, validate, export, search, serve, import_, duplicates, similar, gaps):
     main.add_command(module.command)
 
 

@@ -1,8 +1,11 @@
 """FastAPI dependencies: settings, the store and the write token, injected per request."""
 
 import hmac
+import threading
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPBearer
 
 from graph.settings import Settings
 from graph.store import GraphStore
@@ -16,7 +19,35 @@ def get_store(request: Request) -> GraphStore:
     return request.app.state.store
 
 
-def require_token(request: Request, settings: Settings = Depends(get_settings)) -> None:
+# Documents the bearer token in OpenAPI (the "Authorize" button in /docs); require_token checks it.
+bearer_scheme = HTTPBearer(
+    auto_error=False, scheme_name="token", description="Tokenet fra REGIONGRAF_TOKEN, for skriving."
+)
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+StoreDep = Annotated[GraphStore, Depends(get_store)]
+_searcher_lock = threading.Lock()
+
+
+def get_searcher(request: Request):
+    """One search.searcher.Searcher per app, loaded on first use (the model takes seconds to load).
+
+    It follows new index versions by itself (Searcher.refresh), so builds and imports need no restart.
+    Raises IndexMissing (a UserError) when no index has been built.
+    """
+    state = request.app.state
+    searcher = getattr(state, "searcher", None)
+    if searcher is None:
+        with _searcher_lock:
+            searcher = getattr(state, "searcher", None)
+            if searcher is None:
+                from search.searcher import Searcher
+
+                searcher = state.searcher = Searcher.load(state.settings)
+    return searcher
+
+
+def require_token(request: Request, settings: SettingsDep) -> None:
     """Writes need `Authorization: Bearer <REGIONGRAF_TOKEN>`; none configured = no writes."""
     if not settings.token:
         raise HTTPException(403, "Skriving er slått av: ingen REGIONGRAF_TOKEN er satt på tjeneren.")
@@ -28,5 +59,35 @@ def require_token(request: Request, settings: Settings = Depends(get_settings)) 
             "Denne handlingen krever et token: Authorization: Bearer <token>.",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    check_token(settings, given)
+
+
+def check_token(settings: Settings, given: str | None) -> None:
+    """The token check shared by the bearer header and the web forms (a form field); constant time."""
+    if not settings.token:
+        raise HTTPException(403, "Skriving er slått av: ingen REGIONGRAF_TOKEN er satt på tjeneren.")
+    if not given or not given.strip():
+        raise HTTPException(401, "Denne handlingen krever et token.")
     if not hmac.compare_digest(given.strip().encode(), settings.token.encode()):
         raise HTTPException(403, "Feil token.")
+
+
+def get_matcher(request: Request):
+    """One search.matches.Matcher per app (duplicates, overlaps, similar), reloaded when a build or
+    an import has written a newer search index. Raises IndexMissing when none is built."""
+    from search.index import IndexMissing, current_version
+
+    state = request.app.state
+    latest = current_version(state.settings.index_dir)
+    if latest is None:
+        raise IndexMissing("Søkeindeksen er ikke bygget ennå. Kjør 'regiongraf build' først.")
+    matcher = getattr(state, "matcher", None)
+    if matcher is None or matcher.index.version != latest:
+        with _searcher_lock:
+            matcher = getattr(state, "matcher", None)
+            if matcher is None or matcher.index.version != latest:
+                from search.matches import Matcher
+
+                matcher = state.matcher = Matcher(state.settings)
+    return matcher
+

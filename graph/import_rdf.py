@@ -8,6 +8,7 @@ Remote JSON-LD contexts are never fetched: a file either has an inline context o
 """
 
 import json
+import re
 
 from rdflib import BNode, Graph, URIRef
 from rdflib.exceptions import ParserError
@@ -18,9 +19,14 @@ from .import_formats import ImportRefused, parse_json_value
 from .namespaces import RG, bind_prefixes
 
 
-def _first_line(err: Exception) -> str:
-    text = str(err).strip().splitlines()
-    return (text[0] if text else type(err).__name__)[:300]
+def _describe(err: Exception, filename: str, kind: str) -> str:
+    """rdflib's "at line 3 of <>: Bad syntax (Prefix "rdfs:" not bound) at ^ in: ..." as our message."""
+    text = str(err).strip()
+    m = re.match(r"at line (\d+) of <[^>]*>:\s*Bad syntax \((.*?)\) at \^", text, re.S)
+    if m:
+        return f"{filename}, linje {m.group(1)}: ugyldig {kind} ({m.group(2)})"
+    lines = text.splitlines()
+    return f"{filename}: ugyldig {kind} ({(lines[0] if lines else type(err).__name__)[:300]})"
 
 
 def _inline_context(value, filename: str):
@@ -71,7 +77,7 @@ def parse_rdf(text: str, fmt: str, filename: str, base: str) -> Graph:
         raise
     except (SyntaxError, ParserError, ValueError, TypeError, KeyError) as err:
         kind = "JSON-LD" if fmt == "json-ld" else "Turtle"
-        raise ImportRefused(f"{filename}: ugyldig {kind}: {_first_line(err)}") from None
+        raise ImportRefused(_describe(err, filename, kind)) from None
     return g
 
 

@@ -1,6 +1,6 @@
 """`regiongraf import FILE --actor NAME` and POST /api/import: another actor's list into the graph.
 
-    import_file(settings, data, filename, actor, progress=print, refresh=True) -> ImportResult
+    import_file(settings, data, filename, actor, progress=print, refresh=True, embedder=None) -> ImportResult
 
 The file (CSV, JSON list, Turtle or JSON-LD in our vocabulary) is read, turned into
 rg:Initiative nodes, linked (mentions, aligned types) and validated against the SHACL
@@ -239,8 +239,12 @@ def write(store: GraphStore, name: URIRef, g: Graph) -> None:
 
 
 def import_file(settings: Settings, data: bytes, filename: str, actor: str, progress=print,
-                refresh: bool = True) -> ImportResult:
-    """Import one actor's list; see the module docstring. Raises ImportRefused (a UserError)."""
+                refresh: bool = True, embedder=None) -> ImportResult:
+    """Import one actor's list; see the module docstring. Raises ImportRefused (a UserError).
+
+    `embedder` (a loaded search.embedder.Embedder) saves loading the model again when the
+    caller already has one (the API's searcher, tests, benchmarks).
+    """
     gs = GraphStore(settings.home)
     filename = filename or "opplastet fil"
     progress(f"Leser {filename} for {actor} ...")
@@ -249,18 +253,18 @@ def import_file(settings: Settings, data: bytes, filename: str, actor: str, prog
     write(gs, name, g)
     result.generation = gs.generation()
     if refresh:
-        refresh_derived(settings, result, progress)
+        refresh_derived(settings, result, progress, embedder)
     verb = f"erstattet {result.replaced} med" if result.replaced else "importerte"
     progress(f"Ferdig: {verb} {result.count} initiativer fra {result.actor} ({result.generation}).")
     return result
 
 
-def refresh_derived(settings: Settings, result: ImportResult, progress=print) -> None:
+def refresh_derived(settings: Settings, result: ImportResult, progress=print, embedder=None) -> None:
     """Search index, then inferred links; a failure here is a warning, the import stands."""
     try:
         from search.indexer import update_index
 
-        update_index(settings, progress=progress)
+        update_index(settings, progress=progress, embedder=embedder)
         result.indexed = True
     except Exception as err:  # the graph already holds the list; the next build catches up
         result.warnings.append(f"søkeindeksen ble ikke oppdatert ({err}); kjør 'regiongraf build'")

@@ -372,7 +372,10 @@ class QueryPool:
             reply = worker.conn.recv()
         except (EOFError, OSError) as err:
             worker = self._replace(worker)
-            raise WorkerFailed(f"SPARQL-arbeideren stoppet uventet ({err}).") from None
+            raise WorkerFailed(
+                f"SPARQL-arbeideren stoppet uventet ({type(err).__name__}); prøv igjen. "
+                "(The query worker died, e.g. out of memory.)"
+            ) from None
         finally:
             self._release(worker)
         if reply[0] == "ok":

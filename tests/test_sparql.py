@@ -4,6 +4,7 @@ import json
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -116,7 +117,8 @@ def test_result_formats(client, accept, fmt, media, start):
 def test_ask(client):
     r = client.get("/sparql", params={"query": PREFIX + "ASK { ?m a rg:Measure }"})
     assert r.json() == {"head": {}, "boolean": True}
-    r = client.get("/sparql", params={"query": "ASK { ?s ?p 42 }"}, headers={"Accept": "application/sparql-results+xml"})
+    xml = {"Accept": "application/sparql-results+xml"}
+    r = client.get("/sparql", params={"query": "ASK { ?s ?p 42 }"}, headers=xml)
     assert b"<boolean>false</boolean>" in r.content
 
 
@@ -210,10 +212,21 @@ def test_protocol_dataset_parameters(client):
     assert len(rows) == 2
 
 
-def test_time_limit(app, client, monkeypatch):
-    monkeypatch.setattr(app.state, "settings", app.state.settings.model_copy(update={"sparql_timeout": 0.3}))
+@contextmanager
+def changed(app, **update):
+    """The app's settings with a few values changed, for the duration of a block."""
+    original = app.state.settings
+    app.state.settings = original.model_copy(update=update)
+    try:
+        yield
+    finally:
+        app.state.settings = original
+
+
+def test_time_limit(app, client):
     started = time.monotonic()
-    r = client.get("/sparql", params={"query": SLOW})
+    with changed(app, sparql_timeout=0.3):
+        r = client.get("/sparql", params={"query": SLOW})
     assert time.monotonic() - started < 3
     assert r.status_code == 503
     assert "mer enn 0.3 sekunder" in r.json()["error"]
@@ -221,14 +234,14 @@ def test_time_limit(app, client, monkeypatch):
     assert len(select(client, "SELECT * WHERE { ?s ?p ?o } LIMIT 1")) == 1
 
 
-def test_size_limit(app, client, monkeypatch):
-    monkeypatch.setattr(app.state, "settings", app.state.settings.model_copy(update={"sparql_max_results": 5}))
-    r = client.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"})
-    assert r.status_code == 422
-    assert "mer enn 5 rader" in r.json()["error"]
-    r = client.get("/sparql", params={"query": "CONSTRUCT WHERE { ?s ?p ?o }"})
-    assert r.status_code == 422 and "tripler" in r.json()["error"]
-    assert len(select(client, "SELECT * WHERE { ?s ?p ?o } LIMIT 5")) == 5
+def test_size_limit(app, client):
+    with changed(app, sparql_max_results=5):
+        r = client.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"})
+        assert r.status_code == 422
+        assert "mer enn 5 rader" in r.json()["error"]
+        r = client.get("/sparql", params={"query": "CONSTRUCT WHERE { ?s ?p ?o }"})
+        assert r.status_code == 422 and "tripler" in r.json()["error"]
+        assert len(select(client, "SELECT * WHERE { ?s ?p ?o } LIMIT 5")) == 5
 
 
 def test_bad_requests(client):
@@ -269,6 +282,8 @@ def test_query_page(client):
     r = client.get("/sparql", params={"query": q, "format": "html"})
     assert r.status_code == 200 and "6 rader" in r.text and "Tiltak 3" in r.text
     assert 'href="/doc/measure/2025-5.1.1-1"' in r.text
+    r = client.get("/sparql", params={"query": "SELECT ?x WHERE { BIND('<b>&' AS ?x) }", "format": "html"})
+    assert "1 rad\n" in r.text and "&lt;b&gt;&amp;" in r.text and "<b>&" not in r.text
     r = client.get("/sparql", params={"query": "SELECT ?s WHERE {"}, headers={"Accept": "text/html"})
     assert r.status_code == 400 and "Ugyldig SPARQL-spørring" in r.text and "SELECT ?s WHERE {" in r.text
 
@@ -324,7 +339,18 @@ def test_bad_updates_change_nothing(writable):
     assert r.status_code == 400 and "Ugyldig SPARQL Update" in r.json()["error"]
     r = c.post("/sparql", content="LOAD <http://example.org/data.ttl>", headers=auth)
     assert r.status_code == 400 and "LOAD er ikke tillatt" in r.json()["error"]
+    r = c.post("/sparql", content="DROP GRAPH <http://example.org/none>", headers=auth)
+    assert r.status_code == 400 and "grafen er uendret" in r.json()["error"]
     assert store.generation() == before
+    assert not [p for p in store.root.glob("gen-*") if p.name != before]  # failed copies are removed
+
+
+def test_drop_graph(writable):
+    c, store = writable
+    auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/sparql-update"}
+    r = c.post("/sparql", content=f"DROP GRAPH <{CURATED}>", headers=auth)
+    assert r.status_code == 200 and r.json()["quads_after"] == 18
+    assert not select(c, f"SELECT * WHERE {{ GRAPH <{CURATED}> {{ ?s ?p ?o }} }}")
 
 
 def test_no_token_configured_means_no_updates(home):

@@ -23,5 +23,7 @@ def command(sources: tuple[Path, ...], graph_only: bool) -> None:
     build(settings, list(sources) or None, progress=progress)
     if not graph_only:
         from search.indexer import build_index
+        from search.inferred import rebuild_inferred
 
         build_index(settings, progress=progress)
+        rebuild_inferred(settings, progress=progress)  # duplicates, overlaps, strategy links

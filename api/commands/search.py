@@ -1,0 +1,100 @@
+"""regiongraf search: hybrid search from the command line, one query or many (stdin)."""
+
+import json
+import sys
+
+import click
+
+from graph.errors import UserError
+from graph.settings import get_settings
+
+TYPE_NB = {
+    "Measure": "Tiltak", "MeasureGroup": "Tiltaksgruppe", "Strategy": "Strategi", "Challenge": "Utfordring",
+    "Goal": "Overordnet mål", "SubGoal": "Delmål", "FocusArea": "Innsatsområde", "Initiative": "Initiativ",
+    "Project": "Prosjekt", "Plan": "Plan",
+}
+
+
+@click.command("search")
+@click.argument("query")
+@click.option("--k", "-k", "k", default=10, show_default=True, type=click.IntRange(1, 100),
+              help="Antall treff.")
+@click.option("--type", "-t", "types", multiple=True,
+              help="Bare denne typen (kan gjentas): Measure, Strategy, Goal, SubGoal, Challenge, "
+                   "MeasureGroup, FocusArea, Initiative, Project, Plan.")
+@click.option("--focus-area", "-f", "focus_area", help="Bare dette innsatsområdet: nummer (5.4), navn eller IRI.")
+@click.option("--actor", "-a", help="Bare det denne aktøren har foreslått: navn (ATP, Kraftgruppen) eller IRI.")
+@click.option("--no-names", is_flag=True,
+              help="Ikke bruk navn på aktører og temaer i søket til å løfte frem eller filtrere treff.")
+@click.option("--json", "as_json", is_flag=True, help="Skriv treffene som en JSON-liste.")
+def command(query: str, k: int, types: tuple[str, ...], focus_area: str | None, actor: str | None,
+            no_names: bool, as_json: bool) -> None:
+    """Søk med vanlige ord, på norsk eller engelsk.
+
+    QUERY er søket, f.eks. "Hva gjør vi for å få flere til å sykle?". Med QUERY = - leses
+    ett søk per linje fra standard inn, og hvert svar skrives som én linje (en JSON-liste
+    med --json); modellen lastes bare én gang. En linje som ikke kan søkes på (tom, for
+    lang) gir en tom liste og en melding på standard feil.
+
+    Hvert treff har id, type, label, text, score og context (innsatsområde, tiltaksgruppe,
+    faggruppe og lenkede mål, strategier, prosjekter og planer).
+    """
+    from search.searcher import open_searcher
+
+    settings = get_settings()
+    searcher = open_searcher(settings, progress=lambda msg: click.echo(msg, err=True))
+    options = {"k": k, "types": list(types) or None, "focus_area": focus_area, "actor": actor,
+               "intent": not no_names}
+    # Bad filters are an error for the whole run, before any query is read.
+    index = searcher.refresh()
+    searcher.resolve_types(options["types"])
+    searcher.resolve_actor(actor, index)
+    searcher.resolve_focus_area(focus_area, index)
+
+    if query != "-":
+        result = searcher.search_with_meta(query, **options)
+        _print(result, as_json)
+        return
+    for lineno, line in enumerate(sys.stdin, start=1):
+        try:
+            result = searcher.search_with_meta(line.rstrip("\r\n"), **options)
+        except UserError as err:
+            click.echo(f"Linje {lineno}: {err}", err=True)
+            result = {"hits": [], "applied": []}
+        _print(result, as_json, one_line=True)
+
+
+def _print(result: dict, as_json: bool, one_line: bool = False) -> None:
+    hits = result["hits"]
+    if as_json:
+        if one_line:
+            click.echo(json.dumps(hits, ensure_ascii=False, separators=(",", ":")))
+        else:
+            click.echo(json.dumps(hits, ensure_ascii=False, indent=2))
+        sys.stdout.flush()
+        return
+    for note in result.get("applied", []):
+        click.echo(f"Merk: {note['message']}", err=True)
+    if not hits:
+        click.echo("Ingen treff.")
+    for hit in hits:
+        ctx = hit.get("context") or {}
+        click.echo(f"{hit['rank']:>2}. [{TYPE_NB.get(hit['type'], hit['type'])}] {hit['label']}  "
+                   f"(score {hit['score']:.3f})")
+        where = []
+        if ctx.get("focus_area"):
+            fa = ctx["focus_area"]
+            where.append(f"tema {fa.get('notation') or ''} {fa['label']}".replace("  ", " "))
+        if ctx.get("measure_group"):
+            where.append(f"gruppe «{ctx['measure_group']['label']}»")
+        if ctx.get("actor"):
+            where.append(f"fra {ctx['actor']['label']}")
+        if where:
+            click.echo(f"    {'; '.join(where)}")
+        for key, name in (("strategies", "strategier"), ("goals", "mål"), ("projects", "prosjekter"),
+                          ("plans", "planer")):
+            linked = [x for x in ctx.get(key, []) if x.get("relation") != "same_focus_area"]
+            if linked:
+                click.echo(f"    {name}: " + "; ".join(x["label"] for x in linked[:3]))
+        click.echo(f"    {hit['id']}")
+    sys.stdout.flush()

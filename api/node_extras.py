@@ -1,0 +1,52 @@
+"""What the node page shows besides the node's own facts: its neighbourhood picture and
+the most similar measures ("lignende tiltak"), with scores and the reason for each.
+
+Both come from elsewhere: the picture from graph/neighbourhood.py drawn by api/picture.py,
+the similar measures from search.matches.Matcher.similar (the same as /api/similar).
+Either may be missing (no Graphviz, no search index yet); the page then leaves it out.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pyoxigraph as ox
+from fastapi import Request
+from markupsafe import Markup
+
+from graph.errors import UserError
+from graph.neighbourhood import neighbourhood
+
+from . import pages  # noqa: F401  (template helpers: type_label ...)
+from .html import hrefs
+from .picture import neighbourhood_svg
+
+log = logging.getLogger("regiongraf.pages")
+
+SIMILAR_K = 6
+
+
+def node_extras(request: Request, reader: ox.Store, iri: str, label: str | None) -> dict:
+    hood = neighbourhood(reader, iri)
+    svg = neighbourhood_svg(hood, hrefs(request), f"Nabolaget til «{label or iri}» i grafen")
+    return {
+        "picture": Markup(svg) if svg else None,
+        "hood": hood,
+        "similar": similar(request, iri),
+    }
+
+
+def similar(request: Request, iri: str, k: int = SIMILAR_K) -> list[dict] | None:
+    """Most similar proposals of other actors, best first; None when the node is not searchable."""
+    from search.index import IndexMissing
+    from search.matches import NodeNotFound
+
+    from .deps import get_matcher
+
+    try:
+        return get_matcher(request).similar(iri, k=k)["similar"]
+    except (NodeNotFound, IndexMissing):
+        return None
+    except UserError as err:
+        log.warning("Lignende tiltak for %s: %s", iri, err)
+        return None

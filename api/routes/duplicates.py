@@ -1,0 +1,53 @@
+"""GET /api/duplicates: the same as `regiongraf duplicates --json`.
+
+    GET /api/duplicates?across_actors=true&actor=Kraftgruppen&min_score=0.4&clusters=false&limit=50
+
+Answers a JSON list of pairs {"a": NODE, "b": NODE, "score", "kind", "why", ...} best first,
+or, with clusters=true, a list of clusters (search/clusters.py).
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+
+from graph.errors import UserError
+
+from ..deps import get_matcher
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+
+@router.get(
+    "/duplicates",
+    summary="Duplikater og overlapp",
+    responses={400: {"description": "Ukjent aktør eller ugyldig grense"},
+               503: {"description": "Søkeindeksen er ikke bygget ennå"}},
+)
+async def duplicates(
+    request: Request,
+    across_actors: Annotated[bool, Query(description="Bare par mellom ulike aktører.")] = False,
+    actor: Annotated[str | None, Query(max_length=200, description=(
+        "Bare par der én av de to er foreslått av denne aktøren (navn, nøkkel eller IRI)."))] = None,
+    min_score: Annotated[float | None, Query(ge=-1, le=1, description=(
+        "Laveste skår (standard: den kalibrerte grensen for overlapp)."))] = None,
+    clusters: Annotated[bool, Query(description="Grupper parene i klynger.")] = False,
+    limit: Annotated[int | None, Query(ge=1, le=10000, description="Høyst så mange par/klynger.")] = None,
+) -> list[dict]:
+    """Tiltak og initiativer som er skrevet to ganger («duplicate») eller overlapper («overlap»)."""
+    from search.index import IndexMissing
+
+    def work():
+        matcher = get_matcher(request)
+        kwargs = {"across_actors": across_actors, "actor": actor or None, "min_score": min_score}
+        if clusters:
+            found = matcher.clusters(**kwargs)
+            return found[:limit] if limit else found
+        return matcher.duplicates(**kwargs, limit=limit)
+
+    try:
+        return await run_in_threadpool(work)
+    except IndexMissing as err:
+        raise HTTPException(503, str(err)) from None
+    except UserError as err:
+        raise HTTPException(400, str(err)) from None

@@ -1,0 +1,49 @@
+"""GET /api/search: hybrid search, the same as `regiongraf search QUERY --json`.
+
+    GET /api/search?q=sykkel&k=10&type=measure&type=strategy&focus_area=4-p1&actor=kraftgruppen
+
+Answers {"query": the query as searched, "hits": [...], "applied": [...]}; a hit has at
+least id (IRI), type, label, text, score and context (search/searcher.py). The searcher
+(model and indexes) is loaded once per app on first use and runs in the threadpool, so
+the event loop is never blocked by the model.
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+
+from graph.errors import UserError
+
+from ..deps import get_searcher
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+
+@router.get(
+    "/search",
+    summary="Søk i handlingsprogrammet",
+    responses={400: {"description": "Tomt søk, ukjent type, aktør eller innsatsområde"},
+               503: {"description": "Søkeindeksen er ikke bygget ennå"}},
+)
+def search(
+    request: Request,
+    q: Annotated[str, Query(min_length=1, max_length=2000, description="Hva du leter etter, med vanlige ord.")],
+    k: Annotated[int, Query(ge=1, le=100, description="Antall treff.")] = 10,
+    type: Annotated[list[str] | None, Query(max_length=40, description=(
+        "Bare disse typene, f.eks. measure, strategy, goal (kan gjentas)."))] = None,
+    focus_area: Annotated[str | None, Query(max_length=200, description=(
+        "Bare dette innsatsområdet: nummer (5.1), navn eller IRI."))] = None,
+    actor: Annotated[str | None, Query(max_length=200, description=(
+        "Bare det denne aktøren har foreslått: navn eller IRI (f.eks. Kraftgruppen)."))] = None,
+) -> dict:
+    """Semantisk + leksikalsk (hybrid) søk. Treffene viser hvor hvert element hører hjemme."""
+    from search.index import IndexMissing
+
+    try:
+        searcher = get_searcher(request)
+        return searcher.search_with_meta(q, k=k, types=type or None, focus_area=focus_area or None,
+                                         actor=actor or None)
+    except IndexMissing as err:
+        raise HTTPException(503, str(err)) from None
+    except UserError as err:
+        raise HTTPException(400, str(err)) from None

@@ -1,0 +1,42 @@
+"""GET /api/similar?id=...: the same as `regiongraf similar ID --json`.
+
+Answers {"node": NODE, "similar": [NODE + score, kind, why]}: the nearest proposals of
+other actors. 404 when the node is not in the index.
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+
+from graph.errors import UserError
+
+from ..deps import get_matcher
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+
+@router.get(
+    "/similar",
+    summary="Lignende forslag fra andre aktører",
+    responses={404: {"description": "Ukjent node"}, 400: {"description": "Ugyldig antall"},
+               503: {"description": "Søkeindeksen er ikke bygget ennå"}},
+)
+async def similar(
+    request: Request,
+    id: Annotated[str, Query(min_length=1, max_length=1000, description=(
+        "Nodens IRI, eller kort form som measure/2025-4.1-3."))],
+    k: Annotated[int, Query(ge=1, le=100, description="Antall.")] = 10,
+) -> dict:
+    """De nærmeste tiltakene og initiativene fra andre aktører enn nodens egen, med begrunnelse."""
+    from search.index import IndexMissing
+    from search.matches import NodeNotFound
+
+    try:
+        return await run_in_threadpool(lambda: get_matcher(request).similar(id, k=k))
+    except IndexMissing as err:
+        raise HTTPException(503, str(err)) from None
+    except NodeNotFound as err:
+        raise HTTPException(404, str(err)) from None
+    except UserError as err:
+        raise HTTPException(400, str(err)) from None

@@ -1,0 +1,403 @@
+"""/sparql: the SPARQL 1.1 Protocol (query and update) and the SPARQL service description.
+
+    GET  /sparql?query=...                          a query
+    POST /sparql  (form: query=...)                 a query
+    POST /sparql  (Content-Type: application/sparql-query)
+    POST /sparql  (form: update=... | Content-Type: application/sparql-update)
+                                                    an update; needs Authorization: Bearer <token>
+    GET  /sparql                                    the service description (RDF), or the
+                                                    query page for a browser
+
+Answers by `Accept`, or by `?format=` (json, xml, csv, tsv; turtle, ntriples, jsonld,
+rdfxml; html), which wins over `Accept`. What the endpoint refuses and the status codes:
+
+    400  malformed query (the parser's message); SERVICE / LOAD; FROM, default-graph-uri or
+         named-graph-uri naming anything but one of our named graphs
+    401  update without a token        403  update with a wrong token (or none configured)
+    406  no acceptable format for this kind of result
+    413  request body larger than REGIONGRAF_MAX_UPLOAD_BYTES
+    415  POST with another Content-Type
+    422  more rows/triples than REGIONGRAF_SPARQL_MAX_RESULTS (never silently truncated)
+    503  the query ran longer than REGIONGRAF_SPARQL_TIMEOUT and was stopped; all workers
+         busy (with Retry-After); no graph built yet
+
+Queries run in worker processes (graph/sparql_exec.py); the event loop only waits.
+"""
+
+from urllib.parse import parse_qs
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+
+from graph.errors import UserError
+from graph.namespaces import PREFIXES
+from graph.settings import Settings
+from graph.sparql_exec import (
+    GRAPH_FORMATS,
+    GraphSizes,
+    GraphsJob,
+    NotAcceptable,
+    PoolBusy,
+    QueryJob,
+    QueryPool,
+    QueryResult,
+    QuerySyntaxError,
+    QueryTimeout,
+    ResultTooLarge,
+    WorkerFailed,
+    used_prefixes,
+)
+from graph.sparql_guard import QueryRefused
+from graph.sparql_update import apply_update
+from graph.store import GraphStore, StoreMissing
+
+from ..deps import get_settings, get_store, require_token
+from ..negotiation import parse_accept
+from ..sparql_page import page
+
+router = APIRouter(tags=["sparql"])
+
+# format key -> (media type served, other media types that ask for it)
+RESULT_MEDIA = {
+    "json": ("application/sparql-results+json", ["application/json"]),
+    "xml": ("application/sparql-results+xml", ["application/xml", "text/xml"]),
+    "csv": ("text/csv; charset=utf-8", []),
+    "tsv": ("text/tab-separated-values; charset=utf-8", []),
+}
+GRAPH_MEDIA = {
+    "turtle": ("text/turtle; charset=utf-8", ["application/x-turtle", "application/turtle", "text/n3",
+                                               "text/rdf+n3", "application/n3"]),
+    "ntriples": ("application/n-triples", ["text/plain"]),
+    "jsonld": ("application/ld+json", ["application/json", "application/x-json+ld"]),
+    "rdfxml": ("application/rdf+xml", ["application/xml", "text/xml"]),
+}
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+# ?format= names (SPARQLWrapper sends its own: json, xml, turtle, n3, rdf+xml, json-ld, csv, tsv).
+FORMAT_NAMES = {
+    "json": "application/sparql-results+json, application/ld+json",
+    "xml": "application/sparql-results+xml, application/rdf+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "turtle": "text/turtle", "ttl": "text/turtle", "n3": "text/turtle",
+    "ntriples": "application/n-triples", "n-triples": "application/n-triples", "nt": "application/n-triples",
+    "jsonld": "application/ld+json", "json-ld": "application/ld+json",
+    "rdfxml": "application/rdf+xml", "rdf+xml": "application/rdf+xml", "rdf": "application/rdf+xml",
+    "html": "text/html",
+}
+KIND_NAMES = {"solutions": "SELECT", "boolean": "ASK", "graph": "CONSTRUCT/DESCRIBE"}
+SD = "http://www.w3.org/ns/sparql-service-description#"
+VOID_TRIPLES = "http://rdfs.org/ns/void#triples"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+PREFIX_MAP = {k: str(v) for k, v in PREFIXES.items()} | {"sd": SD}
+FORMATS_NS = "http://www.w3.org/ns/formats/"  # W3C's names for the formats we answer in
+FORMAT_IRIS = ["SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+               "Turtle", "N-Triples", "JSON-LD", "RDF_XML"]
+
+FORMAT_DOC = "Overstyr Accept: json, xml, csv, tsv, turtle, ntriples, jsonld, rdfxml eller html."
+GRAPH_DOC = "Graf som skal være standardgrafen (overstyrer FROM i spørringen). Må være en av tjenestens grafer."
+NAMED_DOC = "Navngitt graf som kan brukes med GRAPH (overstyrer FROM NAMED). Må være en av tjenestens grafer."
+
+
+def get_pool(request: Request) -> QueryPool:
+    return request.app.state.sparql
+
+
+# -- content negotiation -------------------------------------------------------
+class Wanted:
+    """What the client accepts, per kind of result; None = nothing acceptable."""
+
+    def __init__(self, accept: str | None, formats: list[str]):
+        if formats:
+            names = [f.strip().lower() for f in formats if f.strip()]
+            unknown = [f for f in names if f not in FORMAT_NAMES and "/" not in f]
+            if unknown:
+                raise HTTPException(
+                    400, f"Ukjent format «{unknown[0]}». Bruk et av: {', '.join(sorted(FORMAT_NAMES))}."
+                )
+            accept = ", ".join(FORMAT_NAMES.get(f, f) for f in names)
+        ranges = parse_accept(accept) if accept and accept.strip() else [("*/*", 1.0)]
+        self.result, result_q = _best(ranges, RESULT_MEDIA)
+        self.graph, graph_q = _best(ranges, GRAPH_MEDIA)
+        html_q = max((q for media, q in ranges if media in HTML_TYPES), default=0.0)
+        self.html = html_q > 0 and html_q >= max(result_q, graph_q)
+        if self.html:  # the page shows tables and Turtle
+            self.result, self.graph = "json", "turtle"
+
+
+def _best(ranges: list[tuple[str, float]], offers: dict) -> tuple[str | None, float]:
+    """The offered format the client likes best (ties: the first offered) and its q."""
+    best, best_q = None, 0.0
+    for key, (media, aliases) in offers.items():
+        q = _quality([media.split(";")[0], *aliases], ranges)
+        if q > best_q:
+            best, best_q = key, q
+    return best, best_q
+
+
+def _quality(types: list[str], ranges: list[tuple[str, float]]) -> float:
+    """The most specific matching media range decides (type > type/* > */*)."""
+    major = types[0].split("/")[0]
+    q, specificity = 0.0, -1
+    for media, mq in ranges:
+        spec = 2 if media in types else 1 if media == f"{major}/*" else 0 if media == "*/*" else -1
+        if spec >= 0 and (spec > specificity or (spec == specificity and mq > q)):
+            q, specificity = mq, spec
+    return q
+
+
+# -- errors -------------------------------------------------------------------
+def _status(err: Exception) -> tuple[int, dict]:
+    if isinstance(err, QuerySyntaxError | QueryRefused):
+        return 400, {}
+    if isinstance(err, ResultTooLarge):
+        return 422, {}
+    if isinstance(err, QueryTimeout):
+        return 503, {}
+    if isinstance(err, PoolBusy):
+        return 503, {"Retry-After": "1"}
+    if isinstance(err, StoreMissing):
+        return 503, {}
+    if isinstance(err, UserError):
+        return 400, {}
+    return 500, {}
+
+
+def _not_acceptable(kind: str) -> str:
+    offers = RESULT_MEDIA if kind != "graph" else GRAPH_MEDIA
+    types = ", ".join(media.split(";")[0] for media, _ in offers.values())
+    return f"Ingen akseptabel format for {KIND_NAMES[kind]}-svar (not acceptable). Tilgjengelig: {types}."
+
+
+def _error(request: Request, wanted: Wanted | None, status: int, message: str, query: str = "",
+           headers: dict | None = None) -> Response:
+    if wanted is not None and wanted.html:
+        return page(request, query=query, error=message, status_code=status, headers=headers)
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+# -- queries ------------------------------------------------------------------
+async def _answer(request: Request, params: dict[str, list[str]], settings: Settings, store: GraphStore,
+                  pool: QueryPool) -> Response:
+    try:
+        wanted = Wanted(request.headers.get("accept"), params.get("format", []))
+    except HTTPException as err:
+        return _error(request, None, err.status_code, err.detail)
+    queries = params.get("query", [])
+    if len(queries) != 1:
+        return _error(request, wanted, 400, "Send nøyaktig én «query» per forespørsel.")
+    query = queries[0]
+    if "update" in params:
+        return _error(request, wanted, 400, "Send enten «query» eller «update», ikke begge.", query)
+    gen = store.generation()
+    if gen is None:
+        return _error(request, wanted, 503, "Grafen er ikke bygget ennå. Kjør 'regiongraf build' først.", query)
+    protocol = "default-graph-uri" in params or "named-graph-uri" in params
+    job = QueryJob(
+        store=str(store.root / gen),
+        query=query,
+        default_graphs=params.get("default-graph-uri", []) if protocol else None,
+        named_graphs=params.get("named-graph-uri", []) if protocol else None,
+        result_format=wanted.result,
+        graph_format=wanted.graph,
+        max_results=settings.sparql_max_results,
+        prefixes=PREFIX_MAP,
+    )
+    try:
+        result: QueryResult = await run_in_threadpool(pool.run, job, settings.sparql_timeout)
+    except NotAcceptable as err:
+        return _error(request, wanted, 406, _not_acceptable(err.kind), query)
+    except (UserError, WorkerFailed) as err:
+        status, headers = _status(err)
+        return _error(request, wanted, status, str(err), query, headers)
+    if wanted.html:
+        return page(request, query=query, result=result, headers={"Vary": "Accept"})
+    offers = RESULT_MEDIA if result.kind != "graph" else GRAPH_MEDIA
+    return Response(result.body, media_type=offers[result.format][0], headers={"Vary": "Accept"})
+
+
+def _query_params(request: Request) -> dict[str, list[str]]:
+    params: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        params.setdefault(key, []).append(value)
+    return params
+
+
+@router.get(
+    "/sparql",
+    summary="SPARQL-spørring (GET), tjenestebeskrivelse eller spørreside",
+    response_class=Response,
+    responses={
+        200: {"description": "Svaret, i formatet Accept eller format= ber om",
+              "content": {m.split(";")[0]: {} for m, _ in [*RESULT_MEDIA.values(), *GRAPH_MEDIA.values()]}},
+        400: {"description": "Ugyldig spørring (med parserens melding), SERVICE, eller FROM utenfor tjenesten"},
+        406: {"description": "Ingen akseptabel format"},
+        422: {"description": "Svaret er større enn grensen"},
+        503: {"description": "Tidsgrensen ble nådd, alle arbeidere er opptatt, eller grafen er ikke bygget"},
+    },
+)
+async def sparql_get(
+    request: Request,
+    query: list[str] = Query([], description="SPARQL-spørringen (SELECT, ASK, CONSTRUCT, DESCRIBE)."),
+    default_graph_uri: list[str] = Query([], alias="default-graph-uri", description=GRAPH_DOC),
+    named_graph_uri: list[str] = Query([], alias="named-graph-uri", description=NAMED_DOC),
+    format: list[str] = Query([], description=FORMAT_DOC),
+    settings: Settings = Depends(get_settings),
+    store: GraphStore = Depends(get_store),
+    pool: QueryPool = Depends(get_pool),
+):
+    params = _query_params(request)
+    if "update" in params:
+        return JSONResponse({"error": "SPARQL Update må sendes med POST."}, status_code=405,
+                            headers={"Allow": "GET, POST"})
+    if "query" in params:
+        return await _answer(request, params, settings, store, pool)
+    try:
+        wanted = Wanted(request.headers.get("accept"), params.get("format", []))
+    except HTTPException as err:
+        return _error(request, None, err.status_code, err.detail)
+    if wanted.html:
+        return page(request, headers={"Vary": "Accept"})
+    return await _service_description(request, wanted, store, pool, settings)
+
+
+@router.post(
+    "/sparql",
+    summary="SPARQL-spørring eller -oppdatering (POST)",
+    response_class=Response,
+    openapi_extra={"requestBody": {"content": {
+        "application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {
+            "query": {"type": "string"}, "update": {"type": "string"},
+            "default-graph-uri": {"type": "array", "items": {"type": "string"}},
+            "named-graph-uri": {"type": "array", "items": {"type": "string"}}}}},
+        "application/sparql-query": {"schema": {"type": "string"}},
+        "application/sparql-update": {"schema": {"type": "string"}},
+    }}},
+    responses={401: {"description": "Oppdatering uten token"}, 403: {"description": "Feil token"},
+               413: {"description": "For stor forespørsel"}, 415: {"description": "Ukjent Content-Type"}},
+)
+async def sparql_post(
+    request: Request,
+    settings: Settings = Depends(get_settings),
+    store: GraphStore = Depends(get_store),
+    pool: QueryPool = Depends(get_pool),
+):
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    known = ("application/x-www-form-urlencoded", "application/sparql-query", "application/sparql-update")
+    if ctype not in known:
+        return JSONResponse(
+            {"error": f"Ukjent Content-Type «{ctype or 'ingen'}». Bruk {', '.join(known)}."}, status_code=415
+        )
+    body = await _read_body(request, settings.max_upload_bytes)
+    if body is None:
+        return JSONResponse(
+            {"error": f"Forespørselen er større enn {settings.max_upload_bytes} byte."}, status_code=413
+        )
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return JSONResponse({"error": "Forespørselen er ikke gyldig UTF-8."}, status_code=400)
+    params = _query_params(request)
+    if ctype == "application/x-www-form-urlencoded":
+        for key, values in parse_qs(text, keep_blank_values=True).items():
+            params.setdefault(key, []).extend(values)
+    elif ctype == "application/sparql-query":
+        params["query"] = [text, *params.get("query", [])]
+    else:
+        params["update"] = [text, *params.get("update", [])]
+    if "update" in params:
+        return await _update(request, params, settings, store)
+    if "query" not in params:
+        return JSONResponse({"error": "Mangler «query» eller «update»."}, status_code=400)
+    return await _answer(request, params, settings, store, pool)
+
+
+async def _read_body(request: Request, limit: int) -> bytes | None:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
+# -- updates ------------------------------------------------------------------
+async def _update(request: Request, params: dict[str, list[str]], settings: Settings,
+                  store: GraphStore) -> Response:
+    require_token(request, settings)  # 401 without a token, 403 with a wrong one
+    updates = params["update"]
+    if len(updates) != 1 or "query" in params:
+        return JSONResponse({"error": "Send nøyaktig én «update», og ingen «query»."}, status_code=400)
+    if "using-graph-uri" in params or "using-named-graph-uri" in params:
+        return JSONResponse(
+            {"error": "using-graph-uri og using-named-graph-uri støttes ikke; bruk USING i oppdateringen."},
+            status_code=400,
+        )
+    try:
+        outcome = await run_in_threadpool(apply_update, store, updates[0])
+    except UserError as err:
+        return JSONResponse({"error": str(err)}, status_code=400)
+    return JSONResponse({"message": "Oppdatert; en ny versjon av grafen er tatt i bruk."} | outcome)
+
+
+# -- service description ----------------------------------------------------------
+async def _service_description(request: Request, wanted: Wanted, store: GraphStore, pool: QueryPool,
+                               settings: Settings) -> Response:
+    sizes = None
+    gen = store.generation()
+    if gen is not None:
+        try:
+            sizes = await run_in_threadpool(pool.run, GraphsJob(str(store.root / gen)), settings.sparql_timeout)
+        except (UserError, WorkerFailed):
+            sizes = None  # the description is still useful without the dataset
+    fmt = wanted.graph or "turtle"
+    endpoint = str(request.url.replace(query=""))
+    body = await run_in_threadpool(service_description, endpoint, sizes, fmt)
+    return Response(body, media_type=GRAPH_MEDIA[fmt][0], headers={"Vary": "Accept"})
+
+
+def service_description(endpoint: str, sizes: GraphSizes | None, fmt: str) -> bytes:
+    """sd:Service for this endpoint (W3C SPARQL 1.1 Service Description)."""
+    N, L, B = ox.NamedNode, ox.Literal, ox.BlankNode  # noqa: N806
+    sd = lambda name: N(SD + name)  # noqa: E731
+    a = N(RDF_TYPE)
+    service, dataset, default = B(), B(), B()
+    triples = [
+        (service, a, sd("Service")),
+        (service, sd("endpoint"), N(endpoint)),
+        (service, sd("supportedLanguage"), sd("SPARQL11Query")),
+        (service, sd("supportedLanguage"), sd("SPARQL11Update")),
+        (service, sd("feature"), sd("UnionDefaultGraph")),
+        (service, N("http://purl.org/dc/terms/title"), L("regiongraf SPARQL", language="nb")),
+        (service, N("http://purl.org/dc/terms/description"), L(
+            "Osloregionens handlingsprogram som kunnskapsgraf. Standardgrafen er unionen av alle "
+            "navngitte grafer. Bare lesing uten token; SERVICE og FROM mot eksterne kilder avvises.",
+            language="nb")),
+        *[(service, sd("resultFormat"), N(FORMATS_NS + name)) for name in FORMAT_IRIS],
+        (service, sd("defaultDataset"), dataset),
+        (dataset, a, sd("Dataset")),
+        (dataset, sd("defaultGraph"), default),
+        (default, a, sd("Graph")),
+    ]
+    if sizes is not None:
+        triples.append((default, N(VOID_TRIPLES), L(str(sizes.default_size), datatype=_XSD_INTEGER)))
+        for iri, count in sizes.graphs:
+            named, graph = B(), B()
+            triples += [
+                (dataset, sd("namedGraph"), named),
+                (named, a, sd("NamedGraph")),
+                (named, sd("name"), N(iri)),
+                (named, sd("graph"), graph),
+                (graph, a, sd("Graph")),
+                (graph, N(VOID_TRIPLES), L(str(count), datatype=_XSD_INTEGER)),
+            ]
+    triples = [ox.Triple(*t) for t in triples]
+    prefixes = used_prefixes(triples, PREFIX_MAP) if fmt in ("turtle", "rdfxml") else None
+    return ox.serialize(triples, format=GRAPH_FORMATS[fmt], prefixes=prefixes)
+
+
+_XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")

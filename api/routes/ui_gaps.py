@@ -1,0 +1,49 @@
+"""The gap page: focus areas and strategies that no measure serves, with suggestions.
+
+    GET /hull?k=3
+
+The gaps and their suggestions come from search.gaps.find_gaps (the same as /api/gaps and
+`regiongraf gaps`); this page only shows them, grouped by focus area.
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from graph.errors import UserError
+from search.index import IndexMissing
+
+from ..cache import app_cache
+from ..deps import StoreDep, get_matcher
+from ..pages import page
+
+router = APIRouter(tags=["nettsider"])
+
+BASIS = {
+    "structure": "kuratert struktur",
+    "inferred_links": "utledede koblinger",
+}
+
+
+@router.get("/hull", summary="Hull: temaer og strategier uten tiltak", include_in_schema=False)
+def gaps_page(request: Request, store: StoreDep, k: Annotated[int, Query(ge=1, le=10)] = 3):
+    from search.gaps import find_gaps
+
+    ctx = {"active": "/hull", "k": k, "basis_names": BASIS, "gaps": None, "groups": [], "error": None}
+    status = 200
+    try:
+        matcher = get_matcher(request)
+        cache = app_cache(request.app, "gap_cache", maxsize=16)
+        gaps = cache.get(f"{matcher.index.version}-{store.generation()}", k, lambda: find_gaps(matcher, k=k))
+        ctx["gaps"] = gaps
+        groups: dict[str, dict] = {}
+        for s in gaps["strategies"]:
+            key = s.get("focus_area") or ""
+            groups.setdefault(key, {"id": key, "label": s.get("focus_area_label") or "Uten innsatsområde",
+                                    "strategies": []})["strategies"].append(s)
+        ctx["groups"] = list(groups.values())
+    except IndexMissing as err:
+        ctx["error"], status = str(err), 503
+    except UserError as err:
+        ctx["error"], status = str(err), 400
+    return page(request, "gaps.html", ctx, status_code=status)

@@ -1,0 +1,99 @@
+"""The import page: upload a partner's list, see what came in (or exactly why it was refused),
+then its overlaps with the programme.
+
+    GET  /import          the form (file, actor, token)
+    POST /import          multipart form; the token is a form field, checked like the API's bearer
+                          token (api.deps.check_token, constant time)
+
+The import itself is graph.importer.import_file, the same as POST /api/import and
+`regiongraf import`: the list is validated as a whole, and a refused file changes nothing.
+The overlaps are search.matches.Matcher.duplicates for the actor, across actors.
+"""
+
+import logging
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from graph.describe import NodeNames
+from graph.errors import UserError
+from graph.importer import import_file
+from graph.store import StoreMissing
+from search.index import IndexMissing
+
+from ..deps import SettingsDep, StoreDep, check_token, get_matcher
+from ..pages import Choices, page
+from .imports import _read_body, _replay, _too_large
+from .ui_overlaps import KINDS, marker_for
+
+router = APIRouter(tags=["nettsider"])
+log = logging.getLogger("regiongraf.import")
+
+MAX_OVERLAPS = 10
+MAX_LISTED = 50
+
+
+def _form(request: Request, store, **extra):
+    try:
+        actors = [a for a in Choices.of(store).actors if a["type"] == "Organisation"]
+    except StoreMissing:
+        actors = []
+    ctx = {"active": "/import", "actor": "", "error": None, "result": None, "actors": actors,
+           "writes_enabled": bool(request.app.state.settings.token), "kinds": KINDS} | extra
+    return ctx
+
+
+@router.get("/import", summary="Importer en liste (skjema)", include_in_schema=False)
+def import_form(request: Request, store: StoreDep):
+    return page(request, "import.html", _form(request, store))
+
+
+@router.post("/import", summary="Importer en liste (skjema)", include_in_schema=False)
+async def import_submit(request: Request, settings: SettingsDep, store: StoreDep):
+    actor = ""
+    try:
+        body = await _read_body(request, settings.max_upload_bytes)
+        form = await _replay(request, body).form(max_files=1, max_fields=10)
+        try:
+            actor = str(form.get("actor") or "").strip()
+            check_token(settings, str(form.get("token") or ""))
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile) or not upload.filename:
+                raise HTTPException(422, "Velg filen med listen du vil importere.")
+            if not actor:
+                raise HTTPException(422, "Oppgi aktøren som eier listen, f.eks. «Viken fylkeskommune».")
+            data = await upload.read(settings.max_upload_bytes + 1)
+            if len(data) > settings.max_upload_bytes:
+                raise _too_large(settings.max_upload_bytes)
+            filename = upload.filename
+        finally:
+            await form.close()
+    except HTTPException as err:
+        ctx = _form(request, store, actor=actor, error=err.detail, status=err.status_code)
+        return page(request, "import.html", ctx, status_code=err.status_code)
+    try:
+        result = await run_in_threadpool(import_file, settings, data, filename, actor, log.info)
+    except UserError as err:  # ImportRefused: the message names the file, the row and the field
+        ctx = _form(request, store, actor=actor, error=str(err), refused=True, filename=filename)
+        return page(request, "import.html", ctx, status_code=400)
+    imported = await run_in_threadpool(_imported, store, result.ids)
+    pairs, overlap_error = await run_in_threadpool(_overlaps, request, result.actor_id)
+    ctx = _form(request, store, actor=actor, result=result, imported=imported, pairs=pairs,
+                overlap_error=overlap_error, actor_key=result.actor_id.rsplit("/", 1)[-1], filename=filename)
+    return page(request, "import.html", ctx)
+
+
+def _imported(store, ids: list[str]) -> list[dict]:
+    names = NodeNames(store.reader())
+    return [names(i) for i in ids[:MAX_LISTED]]
+
+
+def _overlaps(request: Request, actor_id: str):
+    try:
+        matcher = get_matcher(request)
+        pairs = matcher.duplicates(actor=actor_id, across_actors=True, limit=MAX_OVERLAPS)
+        tokenizer = matcher.index.lexical.tokenizer
+        return [(p, marker_for(tokenizer, p)) for p in pairs], None
+    except (IndexMissing, UserError) as err:
+        return [], str(err)

@@ -1,0 +1,68 @@
+"""The front page: search. One box, filters for type, theme and actor, results as cards.
+
+    GET /?q=...&type=measure&focus_area=5.1&actor=kraftgruppen&k=10
+
+A plain GET form rendered on the server, so it works without JavaScript and every result
+page has a URL to share. Matched words are marked with the index's own tokenizer
+(api/highlight.py). The search itself is search.searcher.Searcher.search_with_meta, the
+same as /api/search and `regiongraf search`.
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from graph.errors import UserError
+from search.index import IndexMissing
+
+from ..deps import SettingsDep, StoreDep, get_searcher
+from ..highlight import Highlighter
+from ..pages import SEARCH_TYPES, Choices, kind_of, page
+
+router = APIRouter(tags=["nettsider"])
+
+DEFAULT_K = 10
+MORE_K = 30
+EXAMPLES = [
+    "Hva gjør vi for å få flere til å sykle?",
+    "kompetanse og rekruttering",
+    "nuclear power",
+    "ren Oslofjord",
+    "sirkulærøkonomi i bygg",
+    "grønn næringstransport",
+]
+Text = Annotated[str, Query(max_length=2000)]
+
+
+@router.get("/", summary="Søk (forsiden)", include_in_schema=False)
+def search_page(
+    request: Request,
+    settings: SettingsDep,
+    store: StoreDep,
+    q: Text = "",
+    type: Annotated[str, Query(max_length=40)] = "",
+    focus_area: Annotated[str, Query(max_length=200)] = "",
+    actor: Annotated[str, Query(max_length=200)] = "",
+    k: Annotated[int, Query(ge=1, le=100)] = DEFAULT_K,
+):
+    choices = Choices.of(store)
+    ctx = {
+        "active": "/", "q": q, "type": type, "focus_area": focus_area, "actor": actor, "k": k,
+        "types": [(kind_of(t), t) for t in SEARCH_TYPES], "choices": choices, "examples": EXAMPLES,
+        "hits": None, "applied": [], "error": None, "more_k": MORE_K if k < MORE_K else None,
+    }
+    if not q.strip():
+        return page(request, "search.html", ctx)
+    status = 200
+    try:
+        searcher = get_searcher(request)
+        result = searcher.search_with_meta(q, k=k, types=[type] if type else None,
+                                           focus_area=focus_area or None, actor=actor or None)
+        ctx["hits"] = result["hits"]
+        ctx["applied"] = result["applied"]
+        ctx["mark"] = Highlighter.for_query(searcher.index.lexical.tokenizer, result["query"])
+    except IndexMissing as err:
+        ctx["error"], status = str(err), 503
+    except UserError as err:
+        ctx["error"], status = str(err), 400
+    return page(request, "search.html", ctx, status_code=status)

@@ -1,0 +1,1 @@
+"""Search: text units, embeddings, BM25, hybrid ranking, overlaps."""

@@ -1,0 +1,199 @@
+"""Where a hit sits in the graph: its focus area, measure group, expert group or actor, and
+the goals, strategies, challenges, measures, projects, plans and organisations it links to,
+each with its label, so that a reader needs no second query.
+
+Read with a few SPARQL queries per result page (VALUES over the hits) from the current
+store generation, and cached per generation: a new build or import empties the cache.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+import pyoxigraph as ox
+
+from graph.namespaces import RG
+
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCT = "http://purl.org/dc/terms/"
+SCHEMA = "https://schema.org/"
+
+# predicate -> (name of the relation seen from the subject, seen from the object)
+RELATIONS = {
+    str(RG.implements): ("implements", "implemented_by"),
+    str(RG.supports): ("supports", "supported_by"),
+    str(RG.motivates): ("motivates", "motivated_by"),
+    str(RG.mentions): ("mentions", "mentioned_by"),
+    f"{SKOS}closeMatch": ("close_match", "close_match"),
+    f"{SKOS}relatedMatch": ("related_match", "related_match"),
+    f"{DCT}isPartOf": ("part_of", "has_part"),
+    f"{SKOS}member": ("has_member", "member_of"),
+    str(RG.leadPartner): ("lead_partner", "lead_partner_of"),
+    f"{SCHEMA}funder": ("funder", "funds"),
+}
+# class of the linked node -> list in the context
+LISTS = {
+    "Goal": "goals", "SubGoal": "goals", "Strategy": "strategies", "Challenge": "challenges",
+    "Measure": "measures", "Initiative": "measures", "Project": "projects", "Plan": "plans",
+    "Organisation": "organisations",
+}
+LIST_NAMES = ("goals", "strategies", "challenges", "measures", "projects", "plans", "organisations", "related")
+MAX_PER_LIST = 20
+CACHE_SIZE = 5000
+
+
+def _values(iris) -> str:
+    return " ".join(f"<{i}>" for i in iris)
+
+
+def _local(iri: str) -> str:
+    return iri.rsplit("#", 1)[-1]
+
+
+class ContextReader:
+    def __init__(self):
+        self._cache: OrderedDict[tuple[str, str], dict] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def contexts(self, store: ox.Store, generation: str, hits: list[str]) -> dict[str, dict]:
+        """Context per hit IRI (cached per store generation)."""
+        out, missing = {}, []
+        with self._lock:
+            for iri in hits:
+                ctx = self._cache.get((generation, iri))
+                if ctx is None:
+                    missing.append(iri)
+                else:
+                    self._cache.move_to_end((generation, iri))
+                    out[iri] = ctx
+        if missing:
+            fresh = read_contexts(store, missing)
+            with self._lock:
+                for iri, ctx in fresh.items():
+                    self._cache[(generation, iri)] = ctx
+                    out[iri] = ctx
+                # Old generations go first: drop whatever is not this generation, then the oldest.
+                for key in [k for k in self._cache if k[0] != generation]:
+                    del self._cache[key]
+                while len(self._cache) > CACHE_SIZE:
+                    self._cache.popitem(last=False)
+        return out
+
+
+def _labels(rows) -> dict[str, str]:
+    """Best (Norwegian or untagged) label per node from rows with ?n and ?label."""
+    best: dict[str, tuple[int, str]] = {}
+    for r in rows:
+        lab = r["label"]
+        if lab is None:
+            continue
+        lang = lab.language or ""
+        rank = 0 if lang in ("nb", "no", "") else 1 if lang == "nn" else 2
+        key = r["n"].value
+        if key not in best or (rank, lab.value) < best[key]:
+            best[key] = (rank, lab.value)
+    return {k: v for k, (_, v) in best.items()}
+
+
+def _query(store: ox.Store, q: str):
+    return list(store.query(q, use_default_graph_as_union=True))
+
+
+def read_contexts(store: ox.Store, iris: list[str]) -> dict[str, dict]:
+    vals = _values(iris)
+    ctx = {i: _empty() for i in iris}
+
+    # Focus area (and its broader area), measure group, proposer, source graph.
+    rows = _query(store, f"""
+        SELECT ?s ?role ?n ?label ?notation ?cls WHERE {{
+          VALUES ?s {{ {vals} }}
+          {{ ?s <{RG.focusArea}> ?n . BIND("focus" AS ?role) }}
+          UNION {{ ?s <{RG.focusArea}>/<{SKOS}broader> ?n . BIND("parent" AS ?role) }}
+          UNION {{ ?s a <{RG.FocusArea}> ; <{SKOS}broader> ?n . BIND("parent" AS ?role) }}
+          UNION {{ ?s <{RG.inGroup}> ?n . BIND("group" AS ?role) }}
+          UNION {{ ?s <{RG.proposedBy}> ?n . BIND("actor" AS ?role) }}
+          OPTIONAL {{ ?n <{RDFS_LABEL}> ?label }}
+          OPTIONAL {{ ?n <{SKOS}notation> ?notation }}
+          OPTIONAL {{ ?n a ?cls FILTER(STRSTARTS(STR(?cls), "{RG}")) }}
+        }}""")
+    labels = _labels(rows)
+    for r in rows:
+        s, role, n = r["s"].value, r["role"].value, r["n"].value
+        node = {"id": n, "label": labels.get(n, "")}
+        c = ctx[s]
+        if role in ("focus", "parent"):
+            key = "focus_area" if role == "focus" else "parent_focus_area"
+            node["notation"] = r["notation"].value if r["notation"] else None
+            if c[key] is None or (r["notation"] and c[key].get("notation") is None):
+                c[key] = node
+        elif role == "group":
+            c["measure_group"] = node
+        elif role == "actor":
+            cls = _local(r["cls"].value) if r["cls"] else None
+            c["actor"] = {**node, "type": cls}
+            if cls == "ExpertGroup":
+                c["expert_group"] = node
+    for s, c in ctx.items():
+        # A focus area hit shows its broader area as its place.
+        if c["focus_area"] is None and c["parent_focus_area"] is not None:
+            c["focus_area"], c["parent_focus_area"] = c["parent_focus_area"], None
+
+    # Direct links both ways, plus goals reached through an implemented strategy.
+    preds = _values(RELATIONS)
+    rows = _query(store, f"""
+        SELECT ?s ?p ?dir ?n ?cls ?label WHERE {{
+          VALUES ?s {{ {vals} }}
+          {{ ?s ?p ?n . VALUES ?p {{ {preds} }} BIND("out" AS ?dir) }}
+          UNION {{ ?n ?p ?s . VALUES ?p {{ {preds} }} BIND("in" AS ?dir) }}
+          UNION {{ ?s <{RG.implements}>/<{RG.supports}> ?n . BIND(<{RG.supports}> AS ?p) BIND("via" AS ?dir) }}
+          FILTER(isIRI(?n))
+          OPTIONAL {{ ?n a ?cls FILTER(STRSTARTS(STR(?cls), "{RG}")) }}
+          OPTIONAL {{ ?n <{RDFS_LABEL}> ?label }}
+        }}""")
+    labels = _labels(rows)
+    for r in rows:
+        s, n, p, d = r["s"].value, r["n"].value, r["p"].value, r["dir"].value
+        cls = _local(r["cls"].value) if r["cls"] else None
+        rel = {"out": RELATIONS[p][0], "in": RELATIONS[p][1], "via": "via_strategy"}[d]
+        if p in (f"{SKOS}closeMatch", f"{SKOS}relatedMatch"):
+            key = "related"
+        else:
+            key = LISTS.get(cls)
+        if key is None or n == s:
+            continue
+        _append(ctx[s][key], {"id": n, "type": cls, "label": labels.get(n, ""), "relation": rel})
+
+    # Goals and sub-goals of the hit's focus area (and its parts): what the hit works towards.
+    rows = _query(store, f"""
+        SELECT ?s ?n ?cls ?label WHERE {{
+          VALUES ?s {{ {vals} }}
+          {{ ?s <{RG.focusArea}> ?fa }} UNION {{ ?s a <{RG.FocusArea}> BIND(?s AS ?fa) }}
+          {{ ?n <{RG.focusArea}> ?fa }} UNION {{ ?n <{RG.focusArea}>/<{SKOS}broader> ?fa }}
+          ?n a ?cls . VALUES ?cls {{ <{RG.Goal}> <{RG.SubGoal}> }}
+          OPTIONAL {{ ?n <{RDFS_LABEL}> ?label }}
+        }}""")
+    labels = _labels(rows)
+    for r in rows:
+        s, n = r["s"].value, r["n"].value
+        if n != s:
+            _append(ctx[s]["goals"], {"id": n, "type": _local(r["cls"].value), "label": labels.get(n, ""),
+                                      "relation": "same_focus_area"})
+    for c in ctx.values():
+        for key in LIST_NAMES:
+            c[key].sort(key=lambda x: (x["relation"] == "same_focus_area", x["id"]))
+    return ctx
+
+
+def _append(items: list[dict], item: dict) -> None:
+    if len(items) < MAX_PER_LIST and not any(i["id"] == item["id"] for i in items):
+        items.append(item)
+
+
+def _empty() -> dict:
+    return {
+        "focus_area": None, "parent_focus_area": None, "measure_group": None,
+        "expert_group": None, "actor": None,
+        **{k: [] for k in LIST_NAMES},
+    }

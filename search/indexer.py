@@ -1,0 +1,182 @@
+"""Builds and updates the search indexes from the graph store.
+
+`build_index` and `update_index` are the same operation: read the units from the current
+store generation, reuse the vector of every unit whose content hash is unchanged (same
+model), embed only new and changed units, drop vanished ones, rebuild BM25 (cheap) and
+update the FAISS index in place (flat: rebuilt from vectors; IVF: add/remove ids). The
+result is written to a new version directory and swapped in atomically, so searchers
+never see half an index; a failure leaves the previous version in use.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from graph.store import GraphStore
+
+from .dense import DenseIndex
+from .index import FORMAT, POINTER, SearchIndex, current_version
+from .lexical import LexicalIndex
+from .query_intent import entities_from_store
+from .units import load_units
+
+KEEP_VERSIONS = 3
+BATCH_SIZE = 32
+
+
+@dataclass
+class IndexResult:
+    version: str
+    units: int
+    embedded: int
+    reused: int
+    removed: int
+    kind: str
+    seconds: float
+    embed_seconds: float = 0.0
+
+    def to_json(self) -> dict:
+        return self.__dict__.copy()
+
+
+def build_index(settings, progress=print, embedder=None, full: bool = False) -> IndexResult:
+    """(Re)build the indexes for the current graph; `full` re-embeds everything."""
+    return update_index(settings, progress=progress, embedder=embedder, full=full)
+
+
+def update_index(settings, progress=print, embedder=None, full: bool = False) -> IndexResult:
+    """Bring the indexes up to date with the graph, embedding only new and changed units."""
+    progress = progress or (lambda *_: None)
+    start = time.perf_counter()
+    store = GraphStore(settings.home)
+    reader = store.reader()
+    generation = store.generation()
+    units = load_units(reader)
+    entities = entities_from_store(reader)
+    index_dir = Path(settings.index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / "write.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        prev = None if full else _previous(index_dir)
+        if embedder is None:
+            from .embedder import Embedder
+
+            progress("Laster språkmodellen ...")
+            embedder = Embedder.load(settings)
+        return _update(index_dir, prev, units, entities, generation, embedder, progress, start)
+
+
+def _previous(index_dir: Path) -> SearchIndex | None:
+    if current_version(index_dir) is None:
+        return None
+    try:
+        return SearchIndex.load(index_dir)
+    except Exception:  # unreadable or old: build from scratch
+        return None
+
+
+def _update(index_dir, prev, units, entities, generation, embedder, progress, start) -> IndexResult:
+    same_model = prev is not None and prev.model == embedder.name and prev.manifest["dim"] == embedder.dim
+    old = {u.id: (u, i) for i, u in enumerate(prev.units)} if same_model else {}
+    next_vid = prev.manifest.get("next_vid", 0) if same_model else 0
+    vectors = np.zeros((len(units), embedder.dim), dtype=np.float32)
+    todo: list[int] = []
+    changed_vids: list[int] = []
+    for row, unit in enumerate(units):
+        before = old.get(unit.id)
+        if before is not None:
+            unit.vid = before[0].vid
+            if before[0].hash == unit.hash:
+                vectors[row] = prev.vectors[before[1]]
+                continue
+            changed_vids.append(unit.vid)
+        else:
+            unit.vid = next_vid
+            next_vid += 1
+        todo.append(row)
+    current = {u.id for u in units}
+    removed_vids = [u.vid for u in (prev.units if same_model else []) if u.id not in current]
+
+    embed_seconds = 0.0
+    if todo:
+        progress(f"Lager vektorer for {len(todo)} av {len(units)} søkeenheter ...")
+        t = time.perf_counter()
+        vectors[todo] = embedder.embed_passages(
+            [units[r].index_text for r in todo], batch_size=BATCH_SIZE, show_progress=len(todo) >= 2000)
+        embed_seconds = time.perf_counter() - t
+    vids = np.array([u.vid for u in units], dtype=np.int64)
+
+    if same_model and prev.dense.kind == "ivf" and not prev.dense.needs_rebuild(len(units)):
+        dense = prev.dense  # incremental: drop vanished and changed vectors, add the new ones
+        dense.remove(removed_vids + changed_vids)
+        dense.add(vids[todo], vectors[todo])
+    else:
+        dense = DenseIndex.create(vectors, vids, embedder.dim)
+    lexical = LexicalIndex.build([u.index_text for u in units])
+
+    manifest = {
+        "format": FORMAT,
+        "model": embedder.name,
+        "dim": embedder.dim,
+        "store_generation": generation,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "units": len(units),
+        "next_vid": next_vid,
+        "dense": None,
+        "counts": _counts(units),
+    }
+    name = f"v-{time.time_ns()}"
+    tmp = index_dir / f".tmp-{name}"
+    tmp.mkdir()
+    try:
+        manifest["dense"] = dense.save(tmp)
+        np.save(tmp / "vectors.npy", vectors)
+        (tmp / "units.json").write_text(json.dumps([u.to_json() for u in units], ensure_ascii=False))
+        (tmp / "entities.json").write_text(json.dumps([e.to_json() for e in entities], ensure_ascii=False))
+        lexical.save(tmp / "lexical")
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
+        os.replace(tmp, index_dir / name)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    pointer = index_dir / f"{POINTER}.tmp"
+    pointer.write_text(name)
+    os.replace(pointer, index_dir / POINTER)
+    _prune(index_dir, keep=name)
+    result = IndexResult(
+        version=name, units=len(units), embedded=len(todo), reused=len(units) - len(todo),
+        removed=len(removed_vids), kind=dense.kind, seconds=time.perf_counter() - start,
+        embed_seconds=embed_seconds,
+    )
+    progress(
+        f"Søkeindeks: {result.units} enheter ({result.embedded} nye/endrede, {result.reused} gjenbrukt, "
+        f"{result.removed} fjernet), {'eksakt' if dense.kind == 'flat' else 'omtrentlig (IVF)'} "
+        f"vektorsøk, {result.seconds:.1f} s."
+    )
+    return result
+
+
+def _counts(units) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for u in units:
+        out[u.type] = out.get(u.type, 0) + 1
+    return dict(sorted(out.items()))
+
+
+def _prune(index_dir: Path, keep: str) -> None:
+    versions = sorted(p for p in index_dir.glob("v-*") if p.is_dir())
+    for old in versions[:-KEEP_VERSIONS]:
+        if old.name != keep:
+            shutil.rmtree(old, ignore_errors=True)
+    for tmp in index_dir.glob(".tmp-*"):
+        if time.time() - tmp.stat().st_mtime > 3600:  # left by a crashed writer
+            shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,336 @@
+"""Hybrid search over the graph: dense + BM25, fused, with graph context and filters.
+
+`Searcher.load(settings)` opens the indexes and the model once; `search()` answers one
+query and notices when `regiongraf build` or an import has written a newer index.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+
+import numpy as np
+
+from graph.errors import UserError
+from graph.iri import KINDS
+from graph.store import GraphStore
+
+from . import fusion
+from .context import ContextReader
+from .index import SearchIndex, current_version
+from .query_intent import BOOST, Intent
+from .units import UNIT_TYPES
+
+MAX_QUERY_CHARS = 2000
+MAX_K = 100
+DEPTH = 100  # candidates taken from each retriever before fusion
+EXACT_SUBSET = 20_000  # a filter leaving this few units is scored exactly, without FAISS
+FUSION = "rrf"  # decided on the dev set (bench/search_quality.py)
+# Headings (a measure group's title, a focus area without prose) are a few words long, and a
+# short passage sits close to any short query in the dense space; without this prior they
+# crowd out the measures under them. Factor on the fused score, chosen on the dev set.
+TYPE_PRIOR: dict[str, float] = {"MeasureGroup": 0.8, "FocusArea": 0.8}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+
+
+def clean_query(query) -> str:
+    """The query as searched: control characters removed, whitespace collapsed; or UserError."""
+    if not isinstance(query, str):
+        raise UserError("Søket må være tekst.")
+    if len(query) > MAX_QUERY_CHARS:
+        raise UserError(f"Søket er for langt ({len(query)} tegn); bruk høyst {MAX_QUERY_CHARS} tegn.")
+    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", query))
+    text = " ".join(text.split())
+    if not any(ch.isalnum() for ch in text):
+        raise UserError("Tomt søk: skriv inn minst ett ord.")
+    return text
+
+
+class Searcher:
+    def __init__(self, settings, embedder, index: SearchIndex):
+        self.settings = settings
+        self.embedder = embedder
+        self.index = index
+        self.store = GraphStore(settings.home)
+        self.contexts = ContextReader()
+        self._lock = threading.Lock()
+        self._check_model()
+
+    @classmethod
+    def load(cls, settings, embedder=None) -> Searcher:
+        index = SearchIndex.load(settings.index_dir)
+        if embedder is None:
+            from .embedder import Embedder
+
+            embedder = Embedder.load(settings)
+        return cls(settings, embedder, index)
+
+    def _check_model(self) -> None:
+        if self.index.model != self.embedder.name or self.index.manifest["dim"] != self.embedder.dim:
+            raise UserError(
+                f"Søkeindeksen er laget med modellen «{self.index.model}», men modellen som er valgt er "
+                f"«{self.embedder.name}». Kjør 'regiongraf build' på nytt."
+            )
+
+    def refresh(self) -> SearchIndex:
+        """Switch to a newer index version if one has been written since the last call."""
+        latest = current_version(self.settings.index_dir)
+        if latest and latest != self.index.version:
+            with self._lock:
+                if latest != self.index.version:
+                    self.index = SearchIndex.load(self.settings.index_dir, latest)
+                    self._check_model()
+        return self.index
+
+    # -- validation of filters -------------------------------------------------
+    def known_types(self) -> list[str]:
+        return list(UNIT_TYPES)
+
+    def resolve_types(self, types) -> set[str] | None:
+        if not types:
+            return None
+        by_name = {t.lower(): t for t in UNIT_TYPES} | {KINDS[t]: t for t in UNIT_TYPES}
+        out = set()
+        for t in types:
+            found = by_name.get(str(t).strip().lower())
+            if found is None:
+                raise UserError(f"Ukjent type «{t}». Kjente typer: {', '.join(UNIT_TYPES)}.")
+            out.add(found)
+        return out
+
+    def known_actors(self, index: SearchIndex | None = None) -> dict[str, str]:
+        index = index or self.index
+        used = {a for u in index.units for a in u.actors}
+        labels = {e.id: e.label for e in index.entities}
+        return {a: labels.get(a) or a.rsplit("/", 1)[-1] for a in sorted(used)}
+
+    def resolve_actor(self, actor: str | None, index: SearchIndex) -> str | None:
+        if not actor:
+            return None
+        key = " ".join(str(actor).split()).lower()
+        actors = self.known_actors(index)
+        names = {e.id: e.names for e in index.entities}
+        for iri, label in actors.items():
+            candidates = {iri.lower(), iri.rsplit("/", 1)[-1].lower(), label.lower()}
+            candidates |= {n.lower() for n in names.get(iri, [])}
+            if key in candidates:
+                return iri
+        known = ", ".join(sorted(set(actors.values())))
+        raise UserError(f"Ukjent aktør «{actor}». Kjente aktører: {known}.")
+
+    def resolve_focus_area(self, focus: str | None, index: SearchIndex) -> str | None:
+        if not focus:
+            return None
+        key = " ".join(str(focus).split()).lower()
+        areas = [e for e in index.entities if e.kind == "focus_area"]
+        for e in areas:
+            candidates = {e.id.lower(), e.id.rsplit("/", 1)[-1].lower(), e.notation.lower(), e.label.lower()}
+            candidates |= {n.lower() for n in e.names}
+            if key in candidates:
+                return e.id
+        known = ", ".join(f"{e.notation} {e.label}" for e in sorted(areas, key=lambda e: e.notation))
+        raise UserError(f"Ukjent innsatsområde «{focus}». Kjente: {known}.")
+
+    # -- search ----------------------------------------------------------------
+    def search(self, query: str, k: int = 10, types=None, focus_area: str | None = None,
+               actor: str | None = None, intent: bool = True) -> list[dict]:
+        return self.search_with_meta(query, k, types, focus_area, actor, intent)["hits"]
+
+    def search_with_meta(self, query: str, k: int = 10, types=None, focus_area: str | None = None,
+                         actor: str | None = None, intent: bool = True, mode: str = "hybrid") -> dict:
+        """{"query", "hits", "applied"}: hits best first; `applied` lists filters and boosts used."""
+        text = clean_query(query)
+        if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
+            raise UserError(f"Antall treff (k) må være et heltall fra 1 til {MAX_K}.")
+        index = self.refresh()
+        type_set = self.resolve_types(types)
+        actor_iri = self.resolve_actor(actor, index)
+        focus_iri = self.resolve_focus_area(focus_area, index)
+        applied = _filters_applied(type_set, actor_iri, focus_iri, index)
+
+        found = index.detector.detect(text) if intent else Intent(retrieval_query=text)
+        applied += [m.applied(as_filter=found.only_names) for m in found.matches]
+        allowed = _allowed_rows(index, type_set, actor_iri, focus_iri)
+        if found.only_names:
+            named = np.zeros(len(index.units), dtype=bool)
+            for m in found.matches:
+                named |= index.mask_for(m.entity.kind, m.entity.id)
+            allowed = named if allowed is None else allowed & named
+            boosts = {}
+        else:
+            boosts = _boost_rows(index, found, allowed)
+        scored = self.rank(index, found.retrieval_query, allowed, boosts, mode=mode)
+        top = scored[:k]
+        hits = self._hits(index, top, boosts, applied)
+        return {"query": text, "hits": hits, "applied": applied}
+
+    def rank(self, index: SearchIndex, text: str, allowed: np.ndarray | None,
+             boosts: dict[int, tuple[float, list[str]]], mode: str = "hybrid", fuse=None) -> list[tuple[int, dict]]:
+        """(row, scores) best first. mode: hybrid | dense | bm25 (the last two for benchmarks);
+        `fuse(dense, lexical) -> {row: score}` overrides the fusion (for benchmarks)."""
+        n = len(index.units)
+        if n == 0 or (allowed is not None and not allowed.any()):
+            return []
+        lex_all = index.lexical.scores(text) if mode != "dense" else np.zeros(n, np.float32)
+        if allowed is not None:
+            lex_all = np.where(allowed, lex_all, 0.0)
+        lex_top = _top_positive(lex_all, DEPTH)
+        qv = self.embedder.embed_queries([text])[0] if mode != "bm25" else None
+        dense_rows: list[int] = []
+        if qv is not None:
+            dense_rows = self._dense_candidates(index, qv, allowed)
+        rows = list(dict.fromkeys([*dense_rows, *lex_top, *boosts]))
+        if allowed is not None:
+            rows = [r for r in rows if allowed[r]]
+        if not rows:
+            return []
+        idx = np.array(rows)
+        cos = index.vectors[idx] @ qv if qv is not None else np.zeros(len(rows), np.float32)
+        dense = dict(zip(rows, cos.tolist(), strict=True)) if qv is not None else {}
+        lexical = dict(zip(rows, lex_all[idx].tolist(), strict=True))
+        if mode == "dense":
+            fused = dense
+        elif mode == "bm25":
+            fused = {r: s for r, s in lexical.items() if s > 0}
+        elif fuse is not None:
+            fused = fuse(dense, lexical)
+        elif FUSION == "rrf":
+            fused = fusion.rrf(dense, lexical)
+        else:
+            fused = fusion.weighted(dense, lexical)
+        if mode == "hybrid" and TYPE_PRIOR:
+            for row in fused:
+                fused[row] *= TYPE_PRIOR.get(index.units[row].type, 1.0)
+        for row, (boost, _) in boosts.items():
+            if row in fused:
+                fused[row] *= 1.0 + boost
+        dense_rank = fusion.ranks(dense) if dense else {}
+        lex_rank = fusion.ranks({r: s for r, s in lexical.items() if s > 0})
+        order = sorted(fused, key=lambda r: (-fused[r], r))
+        return [(r, {
+            "score": float(fused[r]),
+            "dense": float(dense[r]) if r in dense else None,
+            "bm25": float(lexical[r]),
+            "dense_rank": dense_rank.get(r),
+            "bm25_rank": lex_rank.get(r),
+        }) for r in order]
+
+    def _dense_candidates(self, index: SearchIndex, qv: np.ndarray, allowed: np.ndarray | None) -> list[int]:
+        if allowed is not None and allowed.sum() <= EXACT_SUBSET:
+            rows = np.flatnonzero(allowed)
+            cos = index.vectors[rows] @ qv
+            order = np.argsort(-cos)[:DEPTH]
+            return rows[order].tolist()
+        allowed_vids = index.vids[allowed] if allowed is not None else None
+        _, vids = index.dense.search(qv, DEPTH, allowed=allowed_vids)
+        return index.rows_of_vids(v for v in vids[0] if v >= 0)
+
+    def _hits(self, index: SearchIndex, top, boosts, applied) -> list[dict]:
+        ids = [index.units[r].id for r, _ in top]
+        contexts = {}
+        if ids:
+            reader = self.store.reader()
+            contexts = self.contexts.contexts(reader, self.store.generation() or "", ids)
+        hits = []
+        for rank, (row, s) in enumerate(top, start=1):
+            u = index.units[row]
+            ctx = contexts.get(u.id) or {}
+            hits.append({
+                "id": u.id,
+                "type": u.type,
+                "label": u.label,
+                "text": u.text,
+                "score": round(s["score"], 6),
+                "rank": rank,
+                "graph": u.graph,
+                "match": {
+                    "dense": None if s["dense"] is None else round(s["dense"], 6),
+                    "bm25": round(s["bm25"], 6),
+                    "dense_rank": s["dense_rank"],
+                    "bm25_rank": s["bm25_rank"],
+                    "boosted_by": boosts.get(row, (0.0, []))[1],
+                },
+                "applied": applied,
+                "context": ctx,
+            })
+        return hits
+
+
+def _top_positive(scores: np.ndarray, depth: int) -> list[int]:
+    pos = np.flatnonzero(scores > 0)
+    if len(pos) > depth:
+        pos = pos[np.argpartition(-scores[pos], depth - 1)[:depth]]
+    return pos[np.argsort(-scores[pos], kind="stable")].tolist()
+
+
+def _allowed_rows(index: SearchIndex, types, actor, focus) -> np.ndarray | None:
+    if not (types or actor or focus):
+        return None
+    mask = np.ones(len(index.units), dtype=bool)
+    if types:
+        mask &= np.isin(index.types, list(types))
+    if actor:
+        mask &= index.mask_for("actor", actor)
+    if focus:
+        mask &= index.mask_for("focus_area", focus)
+    return mask
+
+
+def _boost_rows(index: SearchIndex, intent: Intent, allowed) -> dict[int, tuple[float, list[str]]]:
+    """Rows lifted by names in the query: row -> (boost factor, labels of what matched)."""
+    out: dict[int, tuple[float, list[str]]] = {}
+    for m in intent.matches:
+        e = m.entity
+        for r in index.rows_for(e.kind, e.id):
+            if allowed is not None and not allowed[r]:
+                continue
+            boost, labels = out.get(r, (0.0, []))
+            out[r] = (max(boost, BOOST[e.kind]), [*labels, e.label])
+    return out
+
+
+def _filters_applied(types, actor, focus, index: SearchIndex) -> list[dict]:
+    labels = {e.id: e.label for e in index.entities}
+    out = []
+    if types:
+        out.append({"kind": "filter", "what": "type", "value": sorted(types),
+                    "message": f"Bare treff av typen {', '.join(sorted(types))}."})
+    if actor:
+        out.append({"kind": "filter", "what": "actor", "id": actor, "label": labels.get(actor, actor),
+                    "message": f"Bare treff foreslått av {labels.get(actor, actor)}."})
+    if focus:
+        out.append({"kind": "filter", "what": "focus_area", "id": focus, "label": labels.get(focus, focus),
+                    "message": f"Bare treff innen temaet «{labels.get(focus, focus)}»."})
+    return out
+
+
+def open_searcher(settings, progress=None, embedder=None) -> Searcher:
+    """A Searcher for the CLI: builds the index if it is missing and updates it if the graph is newer.
+
+    Updating embeds only changed units, so a stale index costs little; the model is loaded once
+    and shared with the update.
+    """
+    store = GraphStore(settings.home)
+    generation = store.generation()
+    if generation is None:
+        store.reader()  # raises StoreMissing with the Norwegian hint
+    version = current_version(settings.index_dir)
+    stale = version is None
+    if not stale:
+        try:
+            manifest = SearchIndex.load_manifest(settings.index_dir, version)
+            stale = manifest.get("store_generation") != generation or manifest.get("model") != settings.model
+        except (OSError, ValueError):
+            stale = True
+    if embedder is None:
+        from .embedder import Embedder
+
+        embedder = Embedder.load(settings)
+    if stale:
+        from .indexer import update_index
+
+        if progress:
+            progress("Søkeindeksen mangler eller er eldre enn grafen; oppdaterer den ...")
+        update_index(settings, progress=progress, embedder=embedder)
+    return Searcher.load(settings, embedder=embedder)
