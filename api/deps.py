@@ -1,9 +1,11 @@
 """FastAPI dependencies: settings, the store and the write token, injected per request."""
 
 import hmac
+import os
 import threading
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPBearer
 
@@ -45,6 +47,20 @@ def get_searcher(request: Request):
 
                 searcher = state.searcher = Searcher.load(state.settings)
     return searcher
+
+
+# The model is CPU-bound: about one search at a time per core. More would oversubscribe the
+# cores and make cheap requests queue behind it (measured in bench/server_load.py: 2 slots on
+# 2 cores gave more searches per second than 40, and node pages stayed at ~10 ms).
+SEARCH_SLOTS = max(1, min(4, os.cpu_count() or 1))
+
+
+def search_limiter(request: Request) -> anyio.CapacityLimiter:
+    """The app's limiter for model work: `await anyio.to_thread.run_sync(fn, limiter=...)`."""
+    limiter = getattr(request.app.state, "search_limiter", None)
+    if limiter is None:  # created in the event loop's thread, so no race
+        limiter = request.app.state.search_limiter = anyio.CapacityLimiter(SEARCH_SLOTS)
+    return limiter
 
 
 def require_token(request: Request, settings: SettingsDep) -> None:

@@ -44,7 +44,8 @@ def similar(request: Request, iri: str, k: int = SIMILAR_K) -> list[dict] | None
     from .deps import get_matcher
 
     try:
-        return get_matcher(request).similar(iri, k=k)["similar"]
+        found = get_matcher(request).similar(iri, k=k)["similar"]
+        return [s for s in found if s["score"] > 0]  # below 0: less alike than two random proposals
     except (NodeNotFound, IndexMissing):
         return None
     except UserError as err:

@@ -55,6 +55,7 @@ def _local(iri: str) -> str:
 class ContextReader:
     def __init__(self):
         self._cache: OrderedDict[tuple[str, str], dict] = OrderedDict()
+        self._goals: tuple[str, dict] | None = None  # (generation, goals per focus area)
         self._lock = threading.Lock()
 
     def contexts(self, store: ox.Store, generation: str, hits: list[str]) -> dict[str, dict]:
@@ -69,7 +70,9 @@ class ContextReader:
                     self._cache.move_to_end((generation, iri))
                     out[iri] = ctx
         if missing:
-            fresh = read_contexts(store, missing)
+            if self._goals is None or self._goals[0] != generation:
+                self._goals = (generation, area_goals(store))
+            fresh = read_contexts(store, missing, self._goals[1])
             with self._lock:
                 for iri, ctx in fresh.items():
                     self._cache[(generation, iri)] = ctx
@@ -101,7 +104,27 @@ def _query(store: ox.Store, q: str):
     return list(store.query(q, use_default_graph_as_union=True))
 
 
-def read_contexts(store: ox.Store, iris: list[str]) -> dict[str, dict]:
+def area_goals(store: ox.Store) -> dict[str, list[dict]]:
+    """Goals and sub-goals per focus area, counting those of its parts (4 has 4-p1 and 4-p2)."""
+    rows = _query(store, f"""
+        SELECT ?fa ?n ?cls ?label WHERE {{
+          VALUES ?cls {{ <{RG.Goal}> <{RG.SubGoal}> }}
+          ?n a ?cls .
+          {{ ?n <{RG.focusArea}> ?fa }} UNION {{ ?n <{RG.focusArea}>/<{SKOS}broader> ?fa }}
+          OPTIONAL {{ ?n <{RDFS_LABEL}> ?label }}
+        }}""")
+    labels = _labels(rows)
+    out: dict[str, list[dict]] = {}
+    for r in rows:
+        fa, n = r["fa"].value, r["n"].value
+        if not any(g["id"] == n for g in out.get(fa, [])):
+            out.setdefault(fa, []).append({"id": n, "type": _local(r["cls"].value), "label": labels.get(n, "")})
+    for goals in out.values():
+        goals.sort(key=lambda g: g["id"])
+    return out
+
+
+def read_contexts(store: ox.Store, iris: list[str], area_goals_cache: dict | None = None) -> dict[str, dict]:
     vals = _values(iris)
     ctx = {i: _empty() for i in iris}
 
@@ -135,7 +158,7 @@ def read_contexts(store: ox.Store, iris: list[str]) -> dict[str, dict]:
             c["actor"] = {**node, "type": cls}
             if cls == "ExpertGroup":
                 c["expert_group"] = node
-    for s, c in ctx.items():
+    for c in ctx.values():
         # A focus area hit shows its broader area as its place.
         if c["focus_area"] is None and c["parent_focus_area"] is not None:
             c["focus_area"], c["parent_focus_area"] = c["parent_focus_area"], None
@@ -166,20 +189,15 @@ def read_contexts(store: ox.Store, iris: list[str]) -> dict[str, dict]:
         _append(ctx[s][key], {"id": n, "type": cls, "label": labels.get(n, ""), "relation": rel})
 
     # Goals and sub-goals of the hit's focus area (and its parts): what the hit works towards.
-    rows = _query(store, f"""
-        SELECT ?s ?n ?cls ?label WHERE {{
-          VALUES ?s {{ {vals} }}
-          {{ ?s <{RG.focusArea}> ?fa }} UNION {{ ?s a <{RG.FocusArea}> BIND(?s AS ?fa) }}
-          {{ ?n <{RG.focusArea}> ?fa }} UNION {{ ?n <{RG.focusArea}>/<{SKOS}broader> ?fa }}
-          ?n a ?cls . VALUES ?cls {{ <{RG.Goal}> <{RG.SubGoal}> }}
-          OPTIONAL {{ ?n <{RDFS_LABEL}> ?label }}
-        }}""")
-    labels = _labels(rows)
-    for r in rows:
-        s, n = r["s"].value, r["n"].value
-        if n != s:
-            _append(ctx[s]["goals"], {"id": n, "type": _local(r["cls"].value), "label": labels.get(n, ""),
-                                      "relation": "same_focus_area"})
+    goals = area_goals(store) if area_goals_cache is None else area_goals_cache
+    for s, c in ctx.items():
+        areas = [c["focus_area"]["id"]] if c["focus_area"] else []
+        if s in goals:  # a focus area hit: the goals of the area itself
+            areas = [s]
+        for area in areas:
+            for goal in goals.get(area, []):
+                if goal["id"] != s:
+                    _append(c["goals"], {**goal, "relation": "same_focus_area"})
     for c in ctx.values():
         for key in LIST_NAMES:
             c[key].sort(key=lambda x: (x["relation"] == "same_focus_area", x["id"]))

@@ -31,7 +31,8 @@ def _faiss():
 
 
 def nlist_for(n: int) -> int:
-    return int(min(4096, max(16, 4 * math.sqrt(n))))
+    """Inverted lists for n vectors: about sqrt(n), so one probe scans about sqrt(n) vectors."""
+    return int(min(4096, max(16, math.sqrt(n))))
 
 
 class DenseIndex:
@@ -55,9 +56,9 @@ class DenseIndex:
             index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
             # FAISS samples at most 256 points per centroid; train on a fixed sample for speed.
             sample = vectors
-            if n > 64 * nlist:
+            if n > 100 * nlist:
                 rng = np.random.default_rng(0)
-                sample = vectors[np.sort(rng.choice(n, 64 * nlist, replace=False))]
+                sample = vectors[np.sort(rng.choice(n, 100 * nlist, replace=False))]
             index.train(np.ascontiguousarray(sample, dtype=np.float32))
             index.nprobe = NPROBE
             trained = n

@@ -31,7 +31,8 @@ FUSION = "rrf"  # decided on the dev set (bench/search_quality.py)
 # short passage sits close to any short query in the dense space; without this prior they
 # crowd out the measures under them. Factor on the fused score, chosen on the dev set.
 TYPE_PRIOR: dict[str, float] = {"MeasureGroup": 0.8, "FocusArea": 0.8}
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+# Control and format characters, and lone surrogates (which the model's tokenizer rejects).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ud800-\udfff]")
 
 
 def clean_query(query) -> str:
@@ -150,9 +151,12 @@ class Searcher:
         applied = _filters_applied(type_set, actor_iri, focus_iri, index)
 
         found = index.detector.detect(text) if intent else Intent(retrieval_query=text)
-        applied += [m.applied(as_filter=found.only_names) for m in found.matches]
+        # A query that is only an actor's or a plan's name lists what it covers; a theme name
+        # ("transport og mobilitet") stays a boost, since its measures sit in several areas.
+        as_filter = found.only_names and all(m.entity.kind != "focus_area" for m in found.matches)
+        applied += [m.applied(as_filter=as_filter) for m in found.matches]
         allowed = _allowed_rows(index, type_set, actor_iri, focus_iri)
-        if found.only_names:
+        if as_filter:
             named = np.zeros(len(index.units), dtype=bool)
             for m in found.matches:
                 named |= index.mask_for(m.entity.kind, m.entity.id)

@@ -33,3 +33,18 @@ def embedder(tmp_path_factory):
     from search.embedder import Embedder
 
     return Embedder.load(make_settings(tmp_path_factory.mktemp("embed-home")))
+
+
+@pytest.fixture(scope="session")
+def indexed_home(tmp_path_factory, embedder) -> Settings:
+    """A home of its own with the real document built and its search indexes (session model).
+
+    Read-only for tests: copy it (shutil.copytree(settings.home, ...)) before changing anything.
+    """
+    from graph.build import build
+    from search.indexer import build_index
+
+    settings = make_settings(tmp_path_factory.mktemp("indexed-home"))
+    build(settings, progress=lambda *_: None)
+    build_index(settings, progress=lambda *_: None, embedder=embedder)
+    return settings

@@ -4,17 +4,23 @@
 
 Answers {"query": the query as searched, "hits": [...], "applied": [...]}; a hit has at
 least id (IRI), type, label, text, score and context (search/searcher.py). The searcher
-(model and indexes) is loaded once per app on first use and runs in the threadpool, so
+(model and indexes) is loaded once per app on first use and runs in a worker thread, so
 the event loop is never blocked by the model.
+
+Searches have a concurrency limit of their own (about one per CPU core): the model is
+CPU-bound, and letting it take all the threadpool's threads would oversubscribe the
+cores and make cheap requests (node pages, stats) queue behind it. Extra searches wait
+for a slot instead; everything else keeps flowing.
 """
 
 from typing import Annotated
 
+import anyio
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from graph.errors import UserError
 
-from ..deps import get_searcher
+from ..deps import get_searcher, search_limiter
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -25,7 +31,7 @@ router = APIRouter(prefix="/api", tags=["api"])
     responses={400: {"description": "Tomt søk, ukjent type, aktør eller innsatsområde"},
                503: {"description": "Søkeindeksen er ikke bygget ennå"}},
 )
-def search(
+async def search(
     request: Request,
     q: Annotated[str, Query(min_length=1, max_length=2000, description="Hva du leter etter, med vanlige ord.")],
     k: Annotated[int, Query(ge=1, le=100, description="Antall treff.")] = 10,
@@ -39,10 +45,12 @@ def search(
     """Semantisk + leksikalsk (hybrid) søk. Treffene viser hvor hvert element hører hjemme."""
     from search.index import IndexMissing
 
+    def run() -> dict:
+        return get_searcher(request).search_with_meta(q, k=k, types=type or None, focus_area=focus_area or None,
+                                                      actor=actor or None)
+
     try:
-        searcher = get_searcher(request)
-        return searcher.search_with_meta(q, k=k, types=type or None, focus_area=focus_area or None,
-                                         actor=actor or None)
+        return await anyio.to_thread.run_sync(run, limiter=search_limiter(request))
     except IndexMissing as err:
         raise HTTPException(503, str(err)) from None
     except UserError as err:

@@ -10,12 +10,14 @@ same as /api/search and `regiongraf search`.
 
 from typing import Annotated
 
+import anyio
 from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
 
 from graph.errors import UserError
 from search.index import IndexMissing
 
-from ..deps import SettingsDep, StoreDep, get_searcher
+from ..deps import SettingsDep, StoreDep, get_searcher, search_limiter
 from ..highlight import Highlighter
 from ..pages import SEARCH_TYPES, Choices, kind_of, page
 
@@ -35,7 +37,7 @@ Text = Annotated[str, Query(max_length=2000)]
 
 
 @router.get("/", summary="Søk (forsiden)", include_in_schema=False)
-def search_page(
+async def search_page(
     request: Request,
     settings: SettingsDep,
     store: StoreDep,
@@ -45,7 +47,7 @@ def search_page(
     actor: Annotated[str, Query(max_length=200)] = "",
     k: Annotated[int, Query(ge=1, le=100)] = DEFAULT_K,
 ):
-    choices = Choices.of(store)
+    choices = await run_in_threadpool(Choices.of, store)
     ctx = {
         "active": "/", "q": q, "type": type, "focus_area": focus_area, "actor": actor, "k": k,
         "types": [(kind_of(t), t) for t in SEARCH_TYPES], "choices": choices, "examples": EXAMPLES,
@@ -53,14 +55,18 @@ def search_page(
     }
     if not q.strip():
         return page(request, "search.html", ctx)
-    status = 200
-    try:
+    def run():
         searcher = get_searcher(request)
         result = searcher.search_with_meta(q, k=k, types=[type] if type else None,
                                            focus_area=focus_area or None, actor=actor or None)
+        return result, Highlighter.for_query(searcher.index.lexical.tokenizer, result["query"])
+
+    status = 200
+    try:
+        # The model's own concurrency limit, shared with /api/search (api.deps.search_limiter).
+        result, ctx["mark"] = await anyio.to_thread.run_sync(run, limiter=search_limiter(request))
         ctx["hits"] = result["hits"]
         ctx["applied"] = result["applied"]
-        ctx["mark"] = Highlighter.for_query(searcher.index.lexical.tokenizer, result["query"])
     except IndexMissing as err:
         ctx["error"], status = str(err), 503
     except UserError as err:

@@ -1,0 +1,98 @@
+"""The web pages without a browser: marking, the neighbourhood picture, the form token, and the
+pages' answers when there is no search index yet (graph only). The browser tests are in tests/e2e."""
+
+import shutil
+
+import pytest
+from fastapi import HTTPException
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.deps import check_token
+from api.highlight import Highlighter
+from graph.neighbourhood import neighbourhood
+from graph.store import GraphStore
+from search.normalise import Tokenizer, vocabulary
+
+BASE = "https://data.osloregionen.no"
+REFUSED = b"tittel;beskrivelse\nGod rad;Tekst\n;Mangler tittel\n"
+
+
+@pytest.fixture(scope="module")
+def client(built_home):
+    app = create_app(built_home.model_copy(update={"token": "t0k3n"}))
+    with TestClient(app) as c:
+        yield c
+
+
+def test_highlight_marks_stems_and_compound_parts_and_escapes():
+    texts = ["Øke satsingen på sykkel og sykkelparkering", "kollektivtransport og transport"]
+    tokenize = Tokenizer(vocabulary(texts))
+    mark = Highlighter.for_query(tokenize, "Hva gjør vi for å få flere til å sykle?")
+    out = str(mark("Sykkel, sykling og <b>sykkelparkering</b> for alle"))
+    assert "<mark>Sykkel</mark>" in out and "<mark>sykling</mark>" in out
+    assert "<mark>sykkelparkering</mark>" in out
+    assert "&lt;b&gt;" in out and "<b>" not in out
+    assert "<mark>for</mark>" not in out  # stopwords are never marked
+    assert str(Highlighter.for_query(tokenize, "")("a < b")) == "a &lt; b"
+
+
+def test_check_token_is_the_same_rule_as_the_bearer_header(built_home):
+    settings = built_home.model_copy(update={"token": "riktig"})
+    check_token(settings, " riktig ")
+    for given, status in (("feil", 403), ("", 401), (None, 401)):
+        with pytest.raises(HTTPException) as err:
+            check_token(settings, given)
+        assert err.value.status_code == status
+    with pytest.raises(HTTPException) as err:
+        check_token(built_home.model_copy(update={"token": None}), "riktig")
+    assert err.value.status_code == 403 and "slått av" in err.value.detail
+
+
+def test_neighbourhood_walks_the_chain_without_turning_back(built_home):
+    reader = GraphStore(built_home.home).reader()
+    hood = neighbourhood(reader, f"{BASE}/id/strategy/2025-4-p1-3")
+    types = {n["type"] for n in hood.nodes.values()}
+    assert {"Strategy", "SubGoal", "Challenge"} <= types
+    # Only what this strategy serves, not the sibling strategies of its sub-goal.
+    assert [n for n in hood.nodes.values() if n["type"] == "Strategy"] == [hood.nodes[hood.centre]]
+    layers = {n["layer"] for n in hood.nodes.values()}
+    assert all(e.left in hood.nodes and e.right in hood.nodes for e in hood.edges)
+    assert all(hood.nodes[e.left]["layer"] < hood.nodes[e.right]["layer"] for e in hood.edges if not e.inferred)
+    assert {0, 1, 2} <= layers
+    assert neighbourhood(reader, f"{BASE}/id/programme/2025") is None
+    area = neighbourhood(reader, f"{BASE}/id/focus-area/2025-5.1")
+    assert area is not None and any(n["type"] == "Measure" for n in area.nodes.values())
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz (dot) er ikke installert")
+def test_node_page_has_a_clickable_neighbourhood_picture(client):
+    r = client.get("/doc/strategy/2025-4-p1-3", headers={"Accept": "text/html"})
+    assert r.status_code == 200
+    page = r.text
+    assert 'id="nabolag"' in page and "<svg" in page and 'aria-label="Nabolaget til' in page
+    assert 'xlink:href="/doc/sub-goal/2025-4-p1-1"' in page
+    assert "<?xml" not in page
+
+
+def test_pages_without_a_search_index_say_what_to_do(client):
+    front = client.get("/")
+    assert front.status_code == 200 and 'name="q"' in front.text and "Alle temaer" in front.text
+    for path in ("/?q=sykkel", "/overlapp", "/hull"):
+        r = client.get(path)
+        assert r.status_code == 503, path
+        assert "regiongraf build" in r.text, path
+
+
+def test_import_form_checks_the_token_and_shows_the_refusal(client, built_home):
+    generation = GraphStore(built_home.home).generation()
+    files = {"file": ("liste.csv", REFUSED, "text/csv")}
+    r = client.post("/import", data={"actor": "Testkommune", "token": "feil"}, files=files)
+    assert r.status_code == 403 and "Feil token" in r.text
+    r = client.post("/import", data={"actor": "Testkommune"}, files=files)
+    assert r.status_code == 401
+    r = client.post("/import", data={"actor": "Testkommune", "token": "t0k3n"}, files=files)
+    assert r.status_code == 400
+    assert "ble avvist" in r.text and "liste.csv, linje 3" in r.text and "title" in r.text
+    assert 'value="Testkommune"' in r.text  # the form keeps what was typed
+    assert GraphStore(built_home.home).generation() == generation  # a refused list changes nothing
