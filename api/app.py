@@ -12,6 +12,7 @@ from graph.store import GraphStore
 
 from .errors import install_error_handlers
 from .html import STATIC
+from .http_head import HeadAsGet
 from .routes import (
     downloads,
     duplicates,
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Open data: any web page may read it; writes still need the token.
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "OPTIONS"],
                        expose_headers=["Link", "Content-Location", "ETag"])
+    app.add_middleware(HeadAsGet)  # HEAD works wherever GET does
     for router in (health.router, sparql.router, stats.router, search.router, nodes.router, imports.router,
                    rebuild.router, linked_data.router, downloads.router, ui_search.router,
                    duplicates.router, similar.router, gaps.router, ui_overlaps.router,

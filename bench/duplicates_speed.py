@@ -13,8 +13,9 @@ product for the cosines, sparse term-incidence product for the shared terms; sci
 it is a fair opponent, far faster than a Python double loop. At 10,000 it runs in full; at
 100,000 all pairs would take (n^2/2) work, so it runs a sample of query rows and the time
 is extrapolated linearly in the number of rows (stated in the table). Each measurement runs
-in a forked child process: peak memory is the child's peak RSS above its start (Linux
-clear_refs), so FAISS's C++ allocations count too.
+in a fresh process that builds the data first: peak memory is that process's peak RSS
+above what it held before the method started (Linux clear_refs), so FAISS's C++
+allocations count too; the data and index themselves are not counted.
 """
 
 from __future__ import annotations
@@ -145,7 +146,15 @@ def _rss_kb(field: str) -> int:
     return 0
 
 
-def _child(fn, args, conn):
+def _child(n: int, method: str, sample: int | None, conn) -> None:
+    """Build the data in this process, then time one method with its peak memory alone."""
+    t = time.perf_counter()
+    units, vectors = synthetic(n)
+    index = make_index(units, vectors)
+    build = time.perf_counter() - t
+    rows = None
+    if sample:
+        rows = np.sort(np.random.default_rng(1).choice(n, sample, replace=False))
     try:
         with open("/proc/self/clear_refs", "w") as fh:
             fh.write("5")  # reset the peak RSS (VmHWM) to the current RSS
@@ -154,18 +163,19 @@ def _child(fn, args, conn):
         reset = False
     before = _rss_kb("VmRSS")
     t = time.perf_counter()
-    result = fn(*args)
+    result = knn_pairs(index) if method == "knn" else naive_pairs(index, rows)
     seconds = time.perf_counter() - t
     peak = _rss_kb("VmHWM")
-    conn.send((seconds, (peak - before) / 1024 if reset else None, result))
+    conn.send({"seconds": seconds, "peak_mb": (peak - before) / 1024 if reset else None, "pairs": result,
+               "build": build, "kind": index.dense.kind, "rows": None if rows is None else rows.tolist()})
     conn.close()
 
 
-def measured(fn, *args):
-    """(seconds, peak extra MB, result) of fn(*args) in a forked child."""
-    ctx = mp.get_context("fork")
+def measured(n: int, method: str, sample: int | None = None) -> dict:
+    """One measurement in a fresh (spawned) process: FAISS's OpenMP threads do not survive a fork."""
+    ctx = mp.get_context("spawn")
     parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(fn, args, child))
+    proc = ctx.Process(target=_child, args=(n, method, sample, child))
     proc.start()
     child.close()
     got = parent.recv()
@@ -174,36 +184,35 @@ def measured(fn, *args):
 
 
 def run_size(n: int) -> list[dict]:
-    t = time.perf_counter()
-    units, vectors = synthetic(n)
-    index = make_index(units, vectors)
-    build = time.perf_counter() - t
-    k_s, k_mb, k_pairs = measured(knn_pairs, index)
-    rows = [{"n": n, "method": f"kNN (FAISS {index.dense.kind}, k=15)", "seconds": round(k_s, 2),
-             "peak_mb": None if k_mb is None else round(k_mb, 1), "pairs": len(k_pairs), "recall_vs_exact": None,
-             "note": f"index+data {build:.1f} s"}]
+    knn = measured(n, "knn")
+    k_pairs = knn["pairs"]
+    rows = [{"n": n, "method": f"kNN (FAISS {knn['kind']}, k=15)", "seconds": round(knn["seconds"], 2),
+             "peak_mb": _mb(knn["peak_mb"]), "pairs": len(k_pairs), "recall_vs_exact": None,
+             "note": f"data+index {knn['build']:.1f} s (not timed)"}]
     if n <= FULL_BASELINE:
-        b_s, b_mb, b_pairs = measured(naive_pairs, index)
-        recall = len(k_pairs & b_pairs) / max(1, len(b_pairs))
-        rows.append({"n": n, "method": "naive all pairs (vectorised)", "seconds": round(b_s, 2),
-                     "peak_mb": None if b_mb is None else round(b_mb, 1), "pairs": len(b_pairs),
-                     "recall_vs_exact": None, "note": "measured in full"})
-        rows[0]["recall_vs_exact"] = round(recall, 4)
+        naive = measured(n, "naive")
+        b_pairs = naive["pairs"]
+        rows.append({"n": n, "method": "naive all pairs (vectorised)", "seconds": round(naive["seconds"], 2),
+                     "peak_mb": _mb(naive["peak_mb"]), "pairs": len(b_pairs), "recall_vs_exact": None,
+                     "note": "measured in full"})
     else:
-        sample = np.sort(np.random.default_rng(1).choice(n, BASELINE_SAMPLE_ROWS, replace=False))
-        b_s, b_mb, b_pairs = measured(naive_pairs, index, sample)
-        # Row i is compared with the rows after it: on average (n-1)/2 pairs per row, as in the full run.
-        estimate = b_s * n / len(sample)
-        sampled = {p for p in k_pairs if p[0] in set(sample.tolist())}
-        recall = len(sampled & b_pairs) / max(1, len(b_pairs))
+        naive = measured(n, "naive", BASELINE_SAMPLE_ROWS)
+        sample = set(naive["rows"])
+        b_pairs = naive["pairs"]
+        k_pairs = {p for p in k_pairs if p[0] in sample}
+        # Each query row meets the rows after it, (n-1)/2 on average as in the full run: linear in rows.
+        estimate = naive["seconds"] * n / len(sample)
         rows.append({"n": n, "method": "naive all pairs (vectorised)", "seconds": round(estimate, 1),
-                     "peak_mb": None if b_mb is None else round(b_mb, 1), "pairs": None, "recall_vs_exact": None,
-                     "note": f"extrapolated from {len(sample)} query rows ({b_s:.1f} s)"})
-        rows[0]["recall_vs_exact"] = round(recall, 4)
-    rows[0]["speedup"] = None
-    rows[1]["speedup"] = None
+                     "peak_mb": _mb(naive["peak_mb"]), "pairs": None, "recall_vs_exact": None,
+                     "note": f"extrapolated from {len(sample)} query rows ({naive['seconds']:.1f} s)"})
+    rows[0]["recall_vs_exact"] = round(len(k_pairs & b_pairs) / max(1, len(b_pairs)), 4)
     rows[0]["speedup"] = round(rows[1]["seconds"] / max(rows[0]["seconds"], 1e-9), 1)
+    rows[1]["speedup"] = None
     return rows
+
+
+def _mb(value):
+    return None if value is None else round(value, 1)
 
 
 def main() -> None:

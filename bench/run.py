@@ -5,7 +5,8 @@ import sys
 import time
 
 # Order matters little; cheap ones first so a failure shows early.
-BENCHMARKS = ["store_compare", "server_load", "search_quality", "search_speed"]
+BENCHMARKS = ["store_compare", "server_load", "search_quality", "search_speed", "duplicates_quality",
+              "duplicates_speed"]
 
 
 def main(argv: list[str]) -> int:

@@ -60,6 +60,24 @@ def stage_times(searcher, queries) -> dict:
             "context_ms": round(median(ctx), 2)}
 
 
+def query_threads(embedder, queries) -> dict:
+    """Query-embedding latency with 1 and 2 torch threads (one short text: threads mostly wait)."""
+    import torch
+
+    before = torch.get_num_threads()
+    out = {}
+    for n in (1, 2):
+        torch.set_num_threads(n)
+        times = []
+        for q in queries:
+            t = time.perf_counter()
+            embedder.embed_queries([q])
+            times.append((time.perf_counter() - t) * 1000)
+        out[str(n)] = {"p50": round(median(times), 1), "p99": round(percentile(times, 99), 1)}
+    torch.set_num_threads(before)
+    return out
+
+
 def size_row(label, searcher, queries, build=None) -> dict:
     lat = latencies(searcher, queries)
     index = searcher.refresh()
@@ -144,6 +162,7 @@ def main() -> None:
             embedder.embed_queries([q])
             q_times.append((time.perf_counter() - t) * 1000)
         extra["embed_query_ms_p50"] = round(median(q_times), 1)
+        extra["embed_query_ms_p50_by_torch_threads"] = query_threads(embedder, queries)
         print({k: v for k, v in extra.items()}, flush=True)
 
         build = build_index(settings, progress=None, embedder=embedder, full=True)

@@ -147,8 +147,17 @@ def property_name(prop: str, incoming: bool = False) -> str:
 
 
 # -- the RDF description ------------------------------------------------------------
+def named_node(iri: str) -> ox.NamedNode | None:
+    """The IRI as a node, or None when it is not a valid IRI (so not one of ours)."""
+    try:
+        return ox.NamedNode(iri)
+    except ValueError:
+        return None
+
+
 def exists(reader: ox.Store, iri: str) -> bool:
-    return next(iter(reader.quads_for_pattern(ox.NamedNode(iri), None, None, None)), None) is not None
+    node = named_node(iri)
+    return node is not None and next(iter(reader.quads_for_pattern(node, None, None, None)), None) is not None
 
 
 def _closure(reader: ox.Store, start: ox.BlankNode, out: dict, seen: set) -> None:
@@ -166,8 +175,8 @@ def _closure(reader: ox.Store, start: ox.BlankNode, out: dict, seen: set) -> Non
 
 def description(reader: ox.Store, iri: str) -> list[ox.Quad] | None:
     """The node's quads (see the module docstring), or None if the store knows nothing about it."""
-    node = ox.NamedNode(iri)
-    own = list(reader.quads_for_pattern(node, None, None, None))
+    node = named_node(iri)
+    own = list(reader.quads_for_pattern(node, None, None, None)) if node is not None else []
     if not own:
         return None
     out: dict[ox.Quad, None] = {}  # ordered set
@@ -252,8 +261,8 @@ def node_view(reader: ox.Store, base: str, iri: str) -> dict | None:
     ours in a published vocabulary (the build adds dct:subject next to rg:focusArea) are
     left out here but stay in the RDF. Inferred links carry "inferred": true.
     """
-    node = ox.NamedNode(iri)
-    own = list(reader.quads_for_pattern(node, None, None, None))
+    node = named_node(iri)
+    own = list(reader.quads_for_pattern(node, None, None, None)) if node is not None else []
     if not own:
         return None
     inferred_graph = str(graph_iri(base, "inferred"))

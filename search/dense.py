@@ -19,9 +19,10 @@ from pathlib import Path
 import numpy as np
 
 APPROX_THRESHOLD = 50_000  # vectors; measured in bench/search_speed.py
-NPROBE = 16
+NPROBE = 32
 IVF_FILE = "dense.ivf.faiss"
 RETRAIN_GROWTH = 4.0  # retrain an IVF index once it holds this many times its training size
+SMALL_BATCH = 8  # fewer queries than this are searched on one thread
 
 
 def _faiss():
@@ -110,7 +111,17 @@ class DenseIndex:
             params = faiss.SearchParametersIVF(sel=sel, nprobe=nprobe or NPROBE)
         else:
             params = faiss.SearchParameters(sel=sel) if sel is not None else None
-        return self.index.search(queries, k, params=params)
+        if len(queries) >= SMALL_BATCH:
+            return self.index.search(queries, k, params=params)
+        # A few queries: one OpenMP thread. Splitting one query over threads costs more than it
+        # gains, and on a busy machine waiting for the other thread costs 20 ms instead of 0.6
+        # (bench/search_speed.py). The setting is per calling thread in OpenMP.
+        before = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(1)
+        try:
+            return self.index.search(queries, k, params=params)
+        finally:
+            faiss.omp_set_num_threads(before)
 
     # -- files -----------------------------------------------------------------
     def save(self, path: Path) -> dict:

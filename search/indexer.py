@@ -55,6 +55,7 @@ def build_index(settings, progress=print, embedder=None, full: bool = False) -> 
 
 def update_index(settings, progress=print, embedder=None, full: bool = False) -> IndexResult:
     """Bring the indexes up to date with the graph, embedding only new and changed units."""
+    quiet = progress is None
     progress = progress or (lambda *_: None)
     start = time.perf_counter()
     store = GraphStore(settings.home)
@@ -72,7 +73,7 @@ def update_index(settings, progress=print, embedder=None, full: bool = False) ->
 
             progress("Laster språkmodellen ...")
             embedder = Embedder.load(settings)
-        return _update(index_dir, prev, units, entities, generation, embedder, progress, start)
+        return _update(index_dir, prev, units, entities, generation, embedder, progress, start, quiet)
 
 
 def _previous(index_dir: Path) -> SearchIndex | None:
@@ -84,7 +85,7 @@ def _previous(index_dir: Path) -> SearchIndex | None:
         return None
 
 
-def _update(index_dir, prev, units, entities, generation, embedder, progress, start) -> IndexResult:
+def _update(index_dir, prev, units, entities, generation, embedder, progress, start, quiet) -> IndexResult:
     same_model = prev is not None and prev.model == embedder.name and prev.manifest["dim"] == embedder.dim
     old = {u.id: (u, i) for i, u in enumerate(prev.units)} if same_model else {}
     next_vid = prev.manifest.get("next_vid", 0) if same_model else 0
@@ -106,12 +107,16 @@ def _update(index_dir, prev, units, entities, generation, embedder, progress, st
     current = {u.id for u in units}
     removed_vids = [u.vid for u in (prev.units if same_model else []) if u.id not in current]
 
+    if (same_model and not todo and not removed_vids and not prev.dense.needs_rebuild(len(units))
+            and _same_content(prev, units, entities)):
+        return _touch(prev, generation, start, progress)
+
     embed_seconds = 0.0
     if todo:
         progress(f"Lager vektorer for {len(todo)} av {len(units)} søkeenheter ...")
         t = time.perf_counter()
-        vectors[todo] = embedder.embed_passages(
-            [units[r].index_text for r in todo], batch_size=BATCH_SIZE, show_progress=len(todo) >= 2000)
+        vectors[todo] = embedder.embed_passages([units[r].index_text for r in todo], batch_size=BATCH_SIZE,
+                                                show_progress=not quiet and len(todo) >= 2000)
         embed_seconds = time.perf_counter() - t
     vids = np.array([u.vid for u in units], dtype=np.int64)
 
@@ -162,6 +167,23 @@ def _update(index_dir, prev, units, entities, generation, embedder, progress, st
         f"{result.removed} fjernet), {'eksakt' if dense.kind == 'flat' else 'omtrentlig (IVF)'} "
         f"vektorsøk, {result.seconds:.1f} s."
     )
+    return result
+
+
+def _same_content(prev: SearchIndex, units, entities) -> bool:
+    return ([u.to_json() for u in prev.units] == [u.to_json() for u in units]
+            and [e.to_json() for e in prev.entities] == [e.to_json() for e in entities])
+
+
+def _touch(prev: SearchIndex, generation, start, progress) -> IndexResult:
+    """Nothing to change (e.g. only inferred links were written): record the new store generation."""
+    manifest = {**prev.manifest, "store_generation": generation}
+    tmp = prev.path / "manifest.json.tmp"
+    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
+    os.replace(tmp, prev.path / "manifest.json")
+    result = IndexResult(version=prev.version, units=len(prev.units), embedded=0, reused=len(prev.units),
+                         removed=0, kind=prev.dense.kind, seconds=time.perf_counter() - start)
+    progress(f"Søkeindeksen er allerede oppdatert ({result.units} enheter).")
     return result
 
 

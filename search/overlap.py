@@ -12,11 +12,15 @@ pairs, so the work grows with n·k. Each candidate pair is then scored with thre
   parts) the longer one shares (containment), so a copied sentence inside a longer
   proposal counts as the duplicate it is.
 
-score = (semantic + LEXICAL_WEIGHT * lexical) / (1 + LEXICAL_WEIGHT). A pair is a
-"duplicate" (the same proposal written twice) when score >= DUPLICATE_SCORE and
-lexical >= DUPLICATE_LEXICAL, an "overlap" (worth coordinating) when score >=
-OVERLAP_SCORE. The constants are calibrated on bench/devset_pairs.json by
-bench/duplicates_quality.py (precision/recall in `make bench`, see README).
+score = (semantic + LEXICAL_WEIGHT * lexical) / (1 + LEXICAL_WEIGHT), with the weight 1 chosen
+on the development set (the plain mean of the two did best; the raw cosine, whatever its
+threshold, did far worse). A pair is a "duplicate" (the same proposal written twice:
+one text containing the other, or a light rewording) when score >= DUPLICATE_SCORE and
+lexical >= DUPLICATE_LEXICAL, an "overlap" (different proposals about the same thing,
+worth coordinating) when score >= OVERLAP_SCORE, and "related" below that (listed only
+when a lower --min-score asks for it). The constants are calibrated on
+bench/devset_pairs.json; bench/duplicates_quality.py reports precision and recall at
+them in `make bench` (see README).
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ What a match does (decided on the dev set, see README) is a boost, not a filter:
 - theme (focus area): units in that area (or its parts) are lifted;
 - mention (plan, project, organisation): units that mention it, and the node itself.
 A query that is nothing but actor or plan/project/organisation names ("faggruppe ATP",
-"NAV") filters on them instead: the union of what the names cover. Theme names stay boosts. Explicit filters (--actor, --focus-area,
---type) are always strict filters.
+"NAV") filters on them instead: the union of what the names cover. Theme names stay
+boosts. Explicit filters (--actor, --focus-area, --type) are always strict filters.
 """
 
 from __future__ import annotations

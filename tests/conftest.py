@@ -48,3 +48,25 @@ def indexed_home(tmp_path_factory, embedder) -> Settings:
     build(settings, progress=lambda *_: None)
     build_index(settings, progress=lambda *_: None, embedder=embedder)
     return settings
+
+
+def copy_home(settings: Settings, target: Path) -> Settings:
+    """A writable copy of a prepared home (store and indexes; the models stay shared)."""
+    import shutil
+
+    shutil.copytree(settings.home, target, ignore=shutil.ignore_patterns("*.lock"))
+    return make_settings(target)
+
+
+@pytest.fixture(scope="session")
+def partner_home(tmp_path_factory, indexed_home, embedder) -> Settings:
+    """indexed_home plus data/partners/eksempel-fylke.csv imported as «Eksempel fylkeskommune»
+    (indexed, inferred links built). Read-only for tests: copy_home() it before changing anything."""
+    from graph.importer import import_file
+
+    settings = copy_home(indexed_home, tmp_path_factory.mktemp("partner") / "home")
+    partner = REPO / "data" / "partners" / "eksempel-fylke.csv"
+    result = import_file(settings, partner.read_bytes(), partner.name, "Eksempel fylkeskommune",
+                         progress=lambda *_: None, embedder=embedder)
+    assert result.indexed and result.inferred, result.warnings
+    return settings

@@ -98,6 +98,19 @@ def test_catalogue_and_void(client, built_home):
     assert client.get("/catalog", headers={"Accept": "text/html"}).headers["content-type"].startswith("text/html")
 
 
+@pytest.mark.parametrize("path,which", [("/catalog.ttl", "catalogue"), ("/.well-known/void.ttl", "void")])
+def test_catalogue_routes_serve_the_live_description(client, built_home, path, which):
+    """The routes add nothing and lose nothing: the same graph graph/catalogue.py makes."""
+    from rdflib.compare import isomorphic
+
+    from graph import catalogue as cat
+
+    store = GraphStore(built_home.home)
+    expected = getattr(cat, which)(store.dataset(), built_home, modified=cat.generation_time(store.generation()))
+    served = Graph().parse(data=client.get(path).text, format="turtle")
+    assert isomorphic(served, expected)
+
+
 # -- writing needs the token ----------------------------------------------------------
 def upload(c, data: bytes = b"id,title\n1,Noe\n", actor="Eksempel fylke", headers=None):
     return c.post("/api/import", files={"file": ("liste.csv", data, "text/csv")}, data={"actor": actor},

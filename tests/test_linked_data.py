@@ -264,3 +264,11 @@ def test_unknown_download_is_404(client):
 def test_dataset_iri_redirects_to_the_catalogue(client):
     r = client.get("/dataset/regiongraf", headers={"Accept": "text/turtle"}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/catalog.ttl"
+
+
+def test_head_answers_like_get_without_a_body(client, measure):
+    get = client.get(measure["doc"] + ".ttl")
+    head = client.head(measure["doc"] + ".ttl")
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == get.headers["content-length"]
+    assert client.head(measure["path"], follow_redirects=False).status_code == 303

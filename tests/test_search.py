@@ -203,8 +203,9 @@ def test_update_embeds_only_changed_units(indexed_home, embedder, tmp_path):
     assert s.search("kjernekraft", k=10, actor="Testaktør")[0]["id"] == new.value
     assert gone.value not in [h["id"] for h in s.search("Sirkulærøkonomi være sentralt tema", k=20)]
     assert s.search("modulære reaktorer", k=1)[0]["id"] == edited.value
-    # Nothing changed since: nothing embedded.
-    assert update_index(settings, progress=None, embedder=counter).embedded == 0
+    # Nothing changed since: nothing embedded, the version stays.
+    again = update_index(settings, progress=None, embedder=counter)
+    assert again.embedded == 0 and again.version == result.version
 
 
 def test_approximate_index_above_the_threshold_updates_in_place(indexed_home, embedder, tmp_path, monkeypatch):

@@ -73,8 +73,20 @@ def _negotiated_headers(doc_path: str, negotiated: bool, variant, offered: list[
     return headers
 
 
-def _etag(store: GraphStore, *parts: str) -> str:
-    return '"' + "-".join((store.generation() or "none", *parts)) + '"'
+def data_version(settings: Settings, store: GraphStore) -> str:
+    """What a page is computed from: the store generation, and the search index version
+    (the HTML page shows similar measures from it, and the index is written after the graph)."""
+    version = store.generation() or "none"
+    try:
+        from search.index import current_version
+    except ImportError:
+        return version
+    index = current_version(settings.index_dir)
+    return f"{version}+{index}" if index else version
+
+
+def _etag(version: str, *parts: str) -> str:
+    return '"' + "-".join((version, *parts)) + '"'
 
 
 def _not_modified(request: Request, etag: str) -> bool:
@@ -144,12 +156,13 @@ def document(
     variant = variant_for(ext, format, request.headers.get("accept"), OFFERED)
     doc_path = f"{root(request)}/doc/{kind}/{quote(key)}"
     headers = _negotiated_headers(doc_path, negotiated=ext is None and not format, variant=variant)
-    etag = _etag(store, kind, key, variant.ext)
+    version = data_version(settings, store)
+    etag = _etag(version, kind, key, variant.ext)
     headers["ETag"] = etag
     if _not_modified(request, etag):
         return Response(status_code=304, headers=headers)
     cache = app_cache(request.app, "document_cache", maxsize=2048)
-    body = cache.get(store.generation(), (kind, key, variant.ext, root(request)),
+    body = cache.get(version, (kind, key, variant.ext, root(request)),
                      lambda: _document_body(request, settings, reader, kind, key, iri, variant, doc_path))
     media_type = "text/html; charset=utf-8" if variant.rdf is None else variant.media_type
     return Response(body, media_type=media_type, headers=headers)
