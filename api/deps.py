@@ -49,6 +49,12 @@ def get_searcher(request: Request):
     return searcher
 
 
+def loaded_embedder(request: Request):
+    """The app's model if a search already loaded it, so writes need not load it again."""
+    searcher = getattr(request.app.state, "searcher", None)
+    return getattr(searcher, "embedder", None)
+
+
 # The model is CPU-bound: about one search at a time per core. More would oversubscribe the
 # cores and make cheap requests queue behind it (measured in bench/server_load.py: 2 slots on
 # 2 cores gave more searches per second than 40, and node pages stayed at ~10 ms).

@@ -164,6 +164,23 @@ def context_graph(store: ox.Store, new: Graph) -> Graph:
     return g
 
 
+def check_collisions(store: ox.Store, base: str, initiatives: list[URIRef], own_graph: URIRef,
+                     filename: str) -> None:
+    """An initiative IRI that another source already describes would merge two nodes: refuse it.
+
+    Derived graphs (inferred links) do not count: they are rebuilt from the sources.
+    """
+    own = ox.NamedNode(str(own_graph))
+    derived = {ox.NamedNode(str(graph_iri(base, "inferred")))}
+    for node in initiatives:
+        for q in store.quads_for_pattern(ox.NamedNode(str(node)), None, None, None):
+            if q.graph_name != own and q.graph_name not in derived:
+                raise ImportRefused(
+                    f"{filename}: <{node}> finnes allerede i {q.graph_name.value}; velg andre id-er "
+                    "(eller et annet aktørnavn), så ikke to lister beskriver samme node"
+                )
+
+
 def count_initiatives(store: ox.Store, graph: URIRef) -> int:
     return sum(1 for _ in store.quads_for_pattern(
         None, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(RG.Initiative)), ox.NamedNode(str(graph))))
@@ -215,6 +232,7 @@ def prepare(settings: Settings, store: ox.Store, data: bytes, filename: str, act
     else:
         g = parse_rdf(text, fmt, filename, base)
         initiatives = check_rdf(g, actor_iri, filename)
+    check_collisions(store, base, initiatives, name, filename)
     bind_prefixes(g)
     if not defined_elsewhere(store, actor_iri, name):
         g.add((actor_iri, RDF.type, RG.Organisation))

@@ -9,7 +9,7 @@ store generation, and cached per generation: a new build or import empties the c
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+from collections import ChainMap, OrderedDict
 
 import pyoxigraph as ox
 
@@ -58,8 +58,9 @@ class ContextReader:
         self._goals: tuple[str, dict] | None = None  # (generation, goals per focus area)
         self._lock = threading.Lock()
 
-    def contexts(self, store: ox.Store, generation: str, hits: list[str]) -> dict[str, dict]:
-        """Context per hit IRI (cached per store generation)."""
+    def contexts(self, store: ox.Store, generation: str, hits: list[str],
+                 names: dict[str, dict] | None = None) -> dict[str, dict]:
+        """Context per hit IRI (cached per store generation); `names` as for read_contexts."""
         out, missing = {}, []
         with self._lock:
             for iri in hits:
@@ -72,7 +73,7 @@ class ContextReader:
         if missing:
             if self._goals is None or self._goals[0] != generation:
                 self._goals = (generation, area_goals(store))
-            fresh = read_contexts(store, missing, self._goals[1])
+            fresh = read_contexts(store, missing, self._goals[1], names)
             with self._lock:
                 for iri, ctx in fresh.items():
                     self._cache[(generation, iri)] = ctx
@@ -86,18 +87,21 @@ class ContextReader:
 
 
 def _labels(rows) -> dict[str, str]:
-    """Best (Norwegian or untagged) label per node from rows with ?n and ?label."""
-    best: dict[str, tuple[int, str]] = {}
+    """Best label per node from rows with ?n, ?label and ?lg (its graph): Norwegian or untagged,
+    the curated graph's name before the parsed document's."""
+    best: dict[str, tuple[int, int, str]] = {}
     for r in rows:
         lab = r["label"]
         if lab is None:
             continue
         lang = lab.language or ""
         rank = 0 if lang in ("nb", "no", "") else 1 if lang == "nn" else 2
+        graph = r["lg"]
+        curated = 0 if graph is not None and graph.value.endswith("/graph/curated") else 1
         key = r["n"].value
-        if key not in best or (rank, lab.value) < best[key]:
-            best[key] = (rank, lab.value)
-    return {k: v for k, (_, v) in best.items()}
+        if key not in best or (rank, curated, lab.value) < best[key]:
+            best[key] = (rank, curated, lab.value)
+    return {k: v for k, (_, _, v) in best.items()}
 
 
 def _query(store: ox.Store, q: str):
@@ -111,7 +115,7 @@ def area_goals(store: ox.Store) -> dict[str, list[dict]]:
           VALUES ?cls {{ <{RG.Goal}> <{RG.SubGoal}> }}
           ?n a ?cls .
           {{ ?n <{RG.focusArea}> ?fa }} UNION {{ ?n <{RG.focusArea}>/<{SKOS}broader> ?fa }}
-          OPTIONAL {{ ?n <{RDFS_LABEL}> ?label }}
+          OPTIONAL {{ GRAPH ?lg {{ ?n <{RDFS_LABEL}> ?label }} }}
         }}""")
     labels = _labels(rows)
     out: dict[str, list[dict]] = {}
@@ -124,39 +128,73 @@ def area_goals(store: ox.Store) -> dict[str, list[dict]]:
     return out
 
 
-def read_contexts(store: ox.Store, iris: list[str], area_goals_cache: dict | None = None) -> dict[str, dict]:
+def node_names(store: ox.Store, iris) -> dict[str, dict]:
+    """{"type", "label", "notation"} of nodes, read from the store."""
+    if not iris:
+        return {}
+    rows = _query(store, f"""
+        SELECT ?n ?cls ?label ?lg ?notation WHERE {{
+          VALUES ?n {{ {_values(iris)} }}
+          OPTIONAL {{ ?n a ?cls FILTER(STRSTARTS(STR(?cls), "{RG}")) }}
+          OPTIONAL {{ GRAPH ?lg {{ ?n <{RDFS_LABEL}> ?label }} }}
+          OPTIONAL {{ ?n <{SKOS}notation> ?notation }}
+        }}""")
+    labels = _labels(rows)
+    out: dict[str, dict] = {}
+    for r in rows:
+        n = r["n"].value
+        entry = out.setdefault(n, {"type": None, "label": labels.get(n, ""), "notation": None})
+        if r["cls"] is not None and entry["type"] is None:
+            entry["type"] = _local(r["cls"].value)
+        if r["notation"] is not None and entry["notation"] is None:
+            entry["notation"] = r["notation"].value
+    return out
+
+
+def read_contexts(store: ox.Store, iris: list[str], area_goals_cache: dict | None = None,
+                  names: dict[str, dict] | None = None) -> dict[str, dict]:
+    """Context per IRI. `names` (id -> type/label/notation, e.g. from the search index) saves
+    looking up the labels of linked nodes; whatever it lacks is read from the store."""
     vals = _values(iris)
     ctx = {i: _empty() for i in iris}
-
-    # Focus area (and its broader area), measure group, proposer, source graph.
-    rows = _query(store, f"""
-        SELECT ?s ?role ?n ?label ?notation ?cls WHERE {{
+    structure = _query(store, f"""
+        SELECT ?s ?role ?n WHERE {{
           VALUES ?s {{ {vals} }}
           {{ ?s <{RG.focusArea}> ?n . BIND("focus" AS ?role) }}
           UNION {{ ?s <{RG.focusArea}>/<{SKOS}broader> ?n . BIND("parent" AS ?role) }}
           UNION {{ ?s a <{RG.FocusArea}> ; <{SKOS}broader> ?n . BIND("parent" AS ?role) }}
           UNION {{ ?s <{RG.inGroup}> ?n . BIND("group" AS ?role) }}
           UNION {{ ?s <{RG.proposedBy}> ?n . BIND("actor" AS ?role) }}
-          OPTIONAL {{ ?n <{RDFS_LABEL}> ?label }}
-          OPTIONAL {{ ?n <{SKOS}notation> ?notation }}
-          OPTIONAL {{ ?n a ?cls FILTER(STRSTARTS(STR(?cls), "{RG}")) }}
         }}""")
-    labels = _labels(rows)
-    for r in rows:
+    preds = _values(RELATIONS)
+    links = _query(store, f"""
+        SELECT ?s ?p ?dir ?n WHERE {{
+          VALUES ?s {{ {vals} }}
+          {{ ?s ?p ?n . VALUES ?p {{ {preds} }} BIND("out" AS ?dir) }}
+          UNION {{ ?n ?p ?s . VALUES ?p {{ {preds} }} BIND("in" AS ?dir) }}
+          UNION {{ ?s <{RG.implements}>/<{RG.supports}> ?n . BIND(<{RG.supports}> AS ?p) BIND("via" AS ?dir) }}
+          FILTER(isIRI(?n))
+        }}""")
+    known = names or {}
+    missing = sorted({r["n"].value for r in structure + links if r["n"].value not in known})
+    names = ChainMap(node_names(store, missing), known)  # no copy of a large `names`
+
+    # Focus area (and its broader area), measure group, proposer.
+    for r in structure:
         s, role, n = r["s"].value, r["role"].value, r["n"].value
-        node = {"id": n, "label": labels.get(n, "")}
+        info = names.get(n, {})
+        node = {"id": n, "label": info.get("label", "")}
         c = ctx[s]
         if role in ("focus", "parent"):
             key = "focus_area" if role == "focus" else "parent_focus_area"
-            node["notation"] = r["notation"].value if r["notation"] else None
-            if c[key] is None or (r["notation"] and c[key].get("notation") is None):
+            node["notation"] = info.get("notation")
+            if c[key] is None or (node["notation"] and c[key].get("notation") is None):
                 c[key] = node
         elif role == "group":
             c["measure_group"] = node
         elif role == "actor":
-            cls = _local(r["cls"].value) if r["cls"] else None
-            c["actor"] = {**node, "type": cls}
-            if cls == "ExpertGroup":
+            c["actor"] = {**node, "type": info.get("type")}
+            if info.get("type") == "ExpertGroup":
                 c["expert_group"] = node
     for c in ctx.values():
         # A focus area hit shows its broader area as its place.
@@ -164,29 +202,15 @@ def read_contexts(store: ox.Store, iris: list[str], area_goals_cache: dict | Non
             c["focus_area"], c["parent_focus_area"] = c["parent_focus_area"], None
 
     # Direct links both ways, plus goals reached through an implemented strategy.
-    preds = _values(RELATIONS)
-    rows = _query(store, f"""
-        SELECT ?s ?p ?dir ?n ?cls ?label WHERE {{
-          VALUES ?s {{ {vals} }}
-          {{ ?s ?p ?n . VALUES ?p {{ {preds} }} BIND("out" AS ?dir) }}
-          UNION {{ ?n ?p ?s . VALUES ?p {{ {preds} }} BIND("in" AS ?dir) }}
-          UNION {{ ?s <{RG.implements}>/<{RG.supports}> ?n . BIND(<{RG.supports}> AS ?p) BIND("via" AS ?dir) }}
-          FILTER(isIRI(?n))
-          OPTIONAL {{ ?n a ?cls FILTER(STRSTARTS(STR(?cls), "{RG}")) }}
-          OPTIONAL {{ ?n <{RDFS_LABEL}> ?label }}
-        }}""")
-    labels = _labels(rows)
-    for r in rows:
+    for r in links:
         s, n, p, d = r["s"].value, r["n"].value, r["p"].value, r["dir"].value
-        cls = _local(r["cls"].value) if r["cls"] else None
+        info = names.get(n, {})
+        cls = info.get("type")
         rel = {"out": RELATIONS[p][0], "in": RELATIONS[p][1], "via": "via_strategy"}[d]
-        if p in (f"{SKOS}closeMatch", f"{SKOS}relatedMatch"):
-            key = "related"
-        else:
-            key = LISTS.get(cls)
+        key = "related" if p in (f"{SKOS}closeMatch", f"{SKOS}relatedMatch") else LISTS.get(cls)
         if key is None or n == s:
             continue
-        _append(ctx[s][key], {"id": n, "type": cls, "label": labels.get(n, ""), "relation": rel})
+        _append(ctx[s][key], {"id": n, "type": cls, "label": info.get("label", ""), "relation": rel})
 
     # Goals and sub-goals of the hit's focus area (and its parts): what the hit works towards.
     goals = area_goals(store) if area_goals_cache is None else area_goals_cache

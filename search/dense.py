@@ -90,6 +90,12 @@ class DenseIndex:
             return 0
         return int(self.index.remove_ids(_faiss().IDSelectorBatch(vids)))
 
+    def probes_for(self, fraction: float) -> int:
+        """IVF probes for a search restricted to `fraction` of the vectors: as many allowed
+        vectors visited as an unrestricted search would visit."""
+        nlist = int(getattr(self.index, "nlist", 1))
+        return int(min(nlist, math.ceil(NPROBE / max(fraction, 1e-9))))
+
     @property
     def size(self) -> int:
         return int(self.index.ntotal)

@@ -76,6 +76,21 @@ class SearchIndex:
         return np.array([u.type for u in self.units], dtype=object)
 
     @cached_property
+    def names(self) -> dict[str, dict]:
+        """id -> {"type", "label", "notation"} for units and named entities (labels in hit contexts)."""
+        out = {u.id: {"type": u.type, "label": u.label, "notation": None} for u in self.units}
+        for e in self.entities:
+            entry = out.setdefault(e.id, {"type": e.type, "label": e.label, "notation": None})
+            entry["notation"] = e.notation or entry["notation"]
+        return out
+
+    @cached_property
+    def actor_labels(self) -> dict[str, str]:
+        """Actors that have proposed something here (rg:proposedBy), with their labels."""
+        labels = {e.id: e.label for e in self.entities}
+        return {a: labels.get(a) or a.rsplit("/", 1)[-1] for a in sorted(self._rows_by["actor"])}
+
+    @cached_property
     def _rows_by(self) -> dict[str, dict[str, list[int]]]:
         out: dict[str, dict[str, list[int]]] = {"actor": {}, "focus_area": {}, "mentions": {}}
         for i, u in enumerate(self.units):

@@ -115,8 +115,12 @@ def _update(index_dir, prev, units, entities, generation, embedder, progress, st
     if todo:
         progress(f"Lager vektorer for {len(todo)} av {len(units)} søkeenheter ...")
         t = time.perf_counter()
-        vectors[todo] = embedder.embed_passages([units[r].index_text for r in todo], batch_size=BATCH_SIZE,
-                                                show_progress=not quiet and len(todo) >= 2000)
+        # Identical texts (an initiative listed twice) are embedded once.
+        distinct = list(dict.fromkeys(units[r].index_text for r in todo))
+        embedded = embedder.embed_passages(distinct, batch_size=BATCH_SIZE,
+                                           show_progress=not quiet and len(distinct) >= 2000)
+        position = {text: i for i, text in enumerate(distinct)}
+        vectors[todo] = embedded[[position[units[r].index_text] for r in todo]]
         embed_seconds = time.perf_counter() - t
     vids = np.array([u.vid for u in units], dtype=np.int64)
 

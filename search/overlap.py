@@ -42,6 +42,9 @@ DUPLICATE_LEXICAL = 0.80
 PAIR_TYPES = ("Measure", "Initiative")  # proposals: what can be written twice
 K = 15  # neighbours per proposal; recall of the exact kNN at this k: bench/duplicates_speed.py
 BATCH = 2048  # queries per FAISS call (bounds memory at 100k proposals)
+# Lists probed per query when the index is approximate (IVF, >= 50,000 vectors). Search uses 16;
+# this batch job probes more for recall (bench/duplicates_speed.py: time and recall vs exact).
+IVF_NPROBE = 32
 
 
 @dataclass
@@ -125,7 +128,7 @@ class Proposals:
             q = idx.vectors[queries[start:start + BATCH]]
             if share >= 0.5:
                 wide = min(idx.dense.size, int(np.ceil(want / share)) + 4)
-                scores, vids = idx.dense.search(q, wide)
+                scores, vids = idx.dense.search(q, wide, nprobe=IVF_NPROBE)
                 rows = self._rows_of(vids)
                 ok = (rows >= 0) & mask[np.clip(rows, 0, None)]
                 short = np.flatnonzero(ok.sum(axis=1) < want)
@@ -139,7 +142,7 @@ class Proposals:
             else:
                 redo = np.arange(len(q))
             if len(redo):
-                scores, vids = idx.dense.search(q[redo], want, allowed=idx.vids[allowed_rows])
+                scores, vids = idx.dense.search(q[redo], want, allowed=idx.vids[allowed_rows], nprobe=IVF_NPROBE)
                 out_s[start + redo] = scores
                 out_r[start + redo] = self._rows_of(vids)
         return out_s, out_r

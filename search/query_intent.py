@@ -115,18 +115,24 @@ class Intent:
 
 
 def _label_rows(store: ox.Store, cls: str):
-    q = f"""SELECT ?s ?p ?o WHERE {{ ?s a <{RG[cls]}> ; ?p ?o .
+    """Names per node: {property local name: [(value, language)]}, curated-graph values first."""
+    q = f"""SELECT ?s ?p ?o ?g WHERE {{ ?s a <{RG[cls]}> . GRAPH ?g {{ ?s ?p ?o }}
         VALUES ?p {{ <{RDFS}label> <{SKOS}prefLabel> <{SKOS}altLabel> <{SKOS}notation> <{RG.matchInText}> }}
         }}"""
+    rows = sorted(store.query(q, use_default_graph_as_union=True),
+                  key=lambda r: (not r["g"].value.endswith("/graph/curated"), r["o"].value))
     data: dict[str, dict[str, list]] = {}
-    for r in store.query(q, use_default_graph_as_union=True):
+    for r in rows:
         o = r["o"]
         lang = getattr(o, "language", None) or ""
-        data.setdefault(r["s"].value, {}).setdefault(r["p"].value.rsplit("#", 1)[-1], []).append((o.value, lang))
+        values = data.setdefault(r["s"].value, {}).setdefault(r["p"].value.rsplit("#", 1)[-1], [])
+        if (o.value, lang) not in values:
+            values.append((o.value, lang))
     return data
 
 
 def _pick(values: list[tuple[str, str]]) -> str:
+    """The first Norwegian (or untagged) value; values come curated graph first."""
     for want in ("nb", "no", ""):
         for v, lang in values:
             if lang == want:
@@ -142,7 +148,8 @@ def entities_from_store(store: ox.Store) -> list[Entity]:
     for s, d in sorted(_label_rows(store, "ExpertGroup").items()):
         labels = d.get("label", [])
         label = _pick(labels)
-        if label.lower() in GENERIC_ACTORS:
+        if label.lower() in GENERIC_ACTORS:  # listed (a filter may name it), never detected in queries
+            out.append(Entity(s, "actor", label, [], "ExpertGroup"))
             continue
         names = [v for v, _ in labels]
         names += [v for v, _ in d.get("altLabel", []) if any(w in v.lower() for w in ACTOR_WORDS)]

@@ -25,7 +25,7 @@ from .units import UNIT_TYPES
 MAX_QUERY_CHARS = 2000
 MAX_K = 100
 DEPTH = 100  # candidates taken from each retriever before fusion
-EXACT_SUBSET = 20_000  # a filter leaving this few units is scored exactly, without FAISS
+EXACT_SUBSET = 5_000  # with an IVF index, a filter leaving this few units is scored exactly
 FUSION = "rrf"  # decided on the dev set (bench/search_quality.py)
 # Headings (a measure group's title, a focus area without prose) are a few words long, and a
 # short passage sits close to any short query in the dense space; without this prior they
@@ -101,10 +101,7 @@ class Searcher:
         return out
 
     def known_actors(self, index: SearchIndex | None = None) -> dict[str, str]:
-        index = index or self.index
-        used = {a for u in index.units for a in u.actors}
-        labels = {e.id: e.label for e in index.entities}
-        return {a: labels.get(a) or a.rsplit("/", 1)[-1] for a in sorted(used)}
+        return (index or self.index).actor_labels
 
     def resolve_actor(self, actor: str | None, index: SearchIndex) -> str | None:
         if not actor:
@@ -184,7 +181,7 @@ class Searcher:
         dense_rows: list[int] = []
         if qv is not None:
             dense_rows = self._dense_candidates(index, qv, allowed)
-        rows = list(dict.fromkeys([*dense_rows, *lex_top, *boosts]))
+        rows = list(dict.fromkeys([*dense_rows, *lex_top, *self._boost_candidates(index, boosts, qv)]))
         if allowed is not None:
             rows = [r for r in rows if allowed[r]]
         if not rows:
@@ -220,14 +217,32 @@ class Searcher:
             "bm25_rank": lex_rank.get(r),
         }) for r in order]
 
+    @staticmethod
+    def _boost_candidates(index: SearchIndex, boosts: dict, qv: np.ndarray | None) -> list[int]:
+        """Boosted rows join the candidates; of many (a large actor), the DEPTH nearest."""
+        rows = list(boosts)
+        if len(rows) <= DEPTH or qv is None:
+            return rows
+        idx = np.array(rows)
+        cos = index.vectors[idx] @ qv
+        return idx[np.argpartition(-cos, DEPTH - 1)[:DEPTH]].tolist()
+
     def _dense_candidates(self, index: SearchIndex, qv: np.ndarray, allowed: np.ndarray | None) -> list[int]:
-        if allowed is not None and allowed.sum() <= EXACT_SUBSET:
-            rows = np.flatnonzero(allowed)
-            cos = index.vectors[rows] @ qv
-            order = np.argsort(-cos)[:DEPTH]
-            return rows[order].tolist()
+        """Rows of the DEPTH nearest vectors (among `allowed`).
+
+        Flat: FAISS with an id selector (exact). IVF with a filter: a small allowed set is scored
+        exactly; a large one searched with more probes, so that a filter does not cost recall.
+        """
+        nprobe = None
+        if allowed is not None and index.dense.kind != "flat":
+            count = int(allowed.sum())
+            if count <= EXACT_SUBSET:
+                rows = np.flatnonzero(allowed)
+                cos = index.vectors[rows] @ qv
+                return rows[np.argsort(-cos)[:DEPTH]].tolist()
+            nprobe = index.dense.probes_for(count / len(index.units))
         allowed_vids = index.vids[allowed] if allowed is not None else None
-        _, vids = index.dense.search(qv, DEPTH, allowed=allowed_vids)
+        _, vids = index.dense.search(qv, DEPTH, allowed=allowed_vids, nprobe=nprobe)
         return index.rows_of_vids(v for v in vids[0] if v >= 0)
 
     def _hits(self, index: SearchIndex, top, boosts, applied) -> list[dict]:
@@ -235,7 +250,7 @@ class Searcher:
         contexts = {}
         if ids:
             reader = self.store.reader()
-            contexts = self.contexts.contexts(reader, self.store.generation() or "", ids)
+            contexts = self.contexts.contexts(reader, self.store.generation() or "", ids, index.names)
         hits = []
         for rank, (row, s) in enumerate(top, start=1):
             u = index.units[row]

@@ -84,7 +84,8 @@ def test_a_failing_build_leaves_the_previous_store_intact(tmp_path):
     assert store.generation() == before
 
     bad_curated = tmp_path / "curated.ttl"
-    bad_curated.write_text((REPO / "data" / "curated.ttl").read_text() + "\n<id/project/x> a <https://data.osloregionen.no/def/regiongraf#Project> .\n")
+    unlabelled = "\n<id/project/x> a <https://data.osloregionen.no/def/regiongraf#Project> .\n"
+    bad_curated.write_text((REPO / "data" / "curated.ttl").read_text() + unlabelled)
     with pytest.raises(ValidationFailed) as err:
         build(make_settings(settings.home, curated=bad_curated), progress=lambda *_: None)
     assert "project/x" in str(err.value)

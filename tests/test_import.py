@@ -149,3 +149,23 @@ def test_cli_import_refuses_with_line_and_field(scratch_home, tmp_path, monkeypa
         get_settings.cache_clear()
     assert out.exit_code == 1
     assert "liste.csv, linje 3, felt «title»" in out.output
+
+
+def test_an_iri_another_list_already_uses_is_refused(scratch_home):
+    from graph.import_formats import ImportRefused
+
+    import_file(scratch_home, b"id,title\nb-1,Sykkelveier\n", "a.csv", "A", progress=QUIET, refresh=False)
+    before = GraphStore(scratch_home.home).generation()
+    with pytest.raises(ImportRefused, match="finnes allerede i .*/graph/import/a;"):
+        import_file(scratch_home, b"id,title\n1,Gangveier\n", "ab.csv", "A B", progress=QUIET, refresh=False)
+    assert GraphStore(scratch_home.home).generation() == before
+
+
+def test_reimporting_a_list_that_has_inferred_links_replaces_it(partner_home, tmp_path):
+    from graph.settings import REPO
+
+    settings = copy_home(partner_home, tmp_path / "home")
+    partner = REPO / "data" / "partners" / "eksempel-fylke.csv"
+    again = import_file(settings, partner.read_bytes(), partner.name, "Eksempel fylkeskommune",
+                        progress=QUIET, refresh=False)
+    assert again.count == again.replaced == 22

@@ -210,6 +210,7 @@ def test_update_embeds_only_changed_units(indexed_home, embedder, tmp_path):
 
 def test_approximate_index_above_the_threshold_updates_in_place(indexed_home, embedder, tmp_path, monkeypatch):
     from search import dense
+    from search import searcher as searcher_module
     from search.index import SearchIndex
     from search.indexer import update_index
     from search.searcher import Searcher
@@ -221,6 +222,11 @@ def test_approximate_index_above_the_threshold_updates_in_place(indexed_home, em
     assert result.kind == "ivf" and counter.passages == 0  # switched index kind, vectors reused
     s = Searcher.load(settings, embedder=embedder)
     assert BIKE in [h["id"] for h in s.search("Hva gjør vi for å få flere til å sykle?", k=5)]
+    # A filter on an IVF index: searched with more probes (or exactly, for few units).
+    for exact_subset in (0, 5000):
+        monkeypatch.setattr(searcher_module, "EXACT_SUBSET", exact_subset)
+        hits = s.search("grønn mobilitet med sykkel og gange", k=5, actor="ATP")
+        assert hits[0]["id"] == BIKE and all(h["context"]["actor"]["label"] == "Faggruppe ATP" for h in hits)
     node = ox.NamedNode(BASE + "measure/2025-2.1-8")
     with GraphStore(settings.home).writer() as w:
         for q in list(w.quads_for_pattern(node, ox.NamedNode(str(RG.text)), None, None)):

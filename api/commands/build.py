@@ -22,8 +22,6 @@ def command(sources: tuple[Path, ...], graph_only: bool) -> None:
     progress = lambda msg: click.echo(msg, err=True)  # noqa: E731
     build(settings, list(sources) or None, progress=progress)
     if not graph_only:
-        from search.indexer import build_index
-        from search.inferred import rebuild_inferred
+        from search.pipeline import refresh_search
 
-        build_index(settings, progress=progress)
-        rebuild_inferred(settings, progress=progress)  # duplicates, overlaps, strategy links
+        refresh_search(settings, progress=progress)  # indexes, then duplicates/overlaps/strategy links

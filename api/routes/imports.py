@@ -15,7 +15,7 @@ from starlette.datastructures import UploadFile
 
 from graph.importer import import_file
 
-from ..deps import SettingsDep, bearer_scheme, require_token
+from ..deps import SettingsDep, bearer_scheme, loaded_embedder, require_token
 
 router = APIRouter(prefix="/api", tags=["api"])
 log = logging.getLogger("regiongraf.import")
@@ -123,5 +123,6 @@ async def import_list(request: Request, settings: SettingsDep) -> dict:
         filename = upload.filename or "opplastet fil"
     finally:
         await form.close()
-    result = await run_in_threadpool(import_file, settings, data, filename, actor.strip(), log.info)
+    result = await run_in_threadpool(
+        import_file, settings, data, filename, actor.strip(), log.info, embedder=loaded_embedder(request))
     return result.to_dict()

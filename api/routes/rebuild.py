@@ -7,27 +7,23 @@ leaves the current graph untouched, and readers keep being served while it runs.
 import logging
 from dataclasses import asdict
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
 from graph.build import build
 from graph.settings import Settings
 
-from ..deps import SettingsDep, bearer_scheme, require_token
+from ..deps import SettingsDep, bearer_scheme, loaded_embedder, require_token
 
 router = APIRouter(prefix="/api", tags=["api"])
 log = logging.getLogger("regiongraf.build")
 
 
-def _rebuild(settings: Settings) -> dict:
+def _rebuild(settings: Settings, embedder) -> dict:
+    from search.pipeline import refresh_search
+
     result = asdict(build(settings, progress=log.info))
-    try:
-        from search.indexer import build_index
-    except ImportError:
-        result["indexed"] = False
-        return result
-    build_index(settings, progress=log.info)
-    result["indexed"] = True
+    result["search"] = refresh_search(settings, progress=log.info, embedder=embedder)
     return result
 
 
@@ -38,9 +34,9 @@ def _rebuild(settings: Settings) -> dict:
     responses={400: {"description": "Kildene bryter formatet eller SHACL-formene (forrige graf beholdes)"},
                401: {"description": "Mangler token"}, 403: {"description": "Feil token, eller skriving er slått av"}},
 )
-async def rebuild(settings: SettingsDep) -> dict:
+async def rebuild(settings: SettingsDep, request: Request) -> dict:
     """Les handlingsprogrammet og de kuraterte faktaene på nytt, valider, og bytt inn den nye grafen.
 
     Krever `Authorization: Bearer <token>`.
     """
-    return await run_in_threadpool(_rebuild, settings)
+    return await run_in_threadpool(_rebuild, settings, loaded_embedder(request))

@@ -22,7 +22,7 @@ from graph.importer import import_file
 from graph.store import StoreMissing
 from search.index import IndexMissing
 
-from ..deps import SettingsDep, StoreDep, check_token, get_matcher
+from ..deps import SettingsDep, StoreDep, check_token, get_matcher, loaded_embedder
 from ..pages import Choices, page
 from .imports import _read_body, _replay, _too_large
 from .ui_overlaps import KINDS, marker_for
@@ -73,7 +73,8 @@ async def import_submit(request: Request, settings: SettingsDep, store: StoreDep
         ctx = _form(request, store, actor=actor, error=err.detail, status=err.status_code)
         return page(request, "import.html", ctx, status_code=err.status_code)
     try:
-        result = await run_in_threadpool(import_file, settings, data, filename, actor, log.info)
+        result = await run_in_threadpool(
+            import_file, settings, data, filename, actor, log.info, embedder=loaded_embedder(request))
     except UserError as err:  # ImportRefused: the message names the file, the row and the field
         ctx = _form(request, store, actor=actor, error=str(err), refused=True, filename=filename)
         return page(request, "import.html", ctx, status_code=400)
