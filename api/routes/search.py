@@ -2,8 +2,9 @@
 
     GET /api/search?q=sykkel&k=10&type=measure&type=strategy&focus_area=4-p1&actor=kraftgruppen
 
-Answers {"query": the query as searched, "hits": [...], "applied": [...]}; a hit has at
-least id (IRI), type, label, text, score and context (search/searcher.py). The searcher
+Answers a JSON array of hits, best first, exactly as the CLI prints it; a hit has at
+least id (IRI), type, label, text, score and context (search/searcher.py), and `applied`:
+the filters and the actor/theme names found in the query that shaped the result. The searcher
 (model and indexes) is loaded once per app on first use and runs in a worker thread, so
 the event loop is never blocked by the model.
 
@@ -41,13 +42,13 @@ async def search(
         "Bare dette innsatsområdet: nummer (5.1), navn eller IRI."))] = None,
     actor: Annotated[str | None, Query(max_length=200, description=(
         "Bare det denne aktøren har foreslått: navn eller IRI (f.eks. Kraftgruppen)."))] = None,
-) -> dict:
+) -> list[dict]:
     """Semantisk + leksikalsk (hybrid) søk. Treffene viser hvor hvert element hører hjemme."""
     from search.index import IndexMissing
 
-    def run() -> dict:
+    def run() -> list[dict]:
         return get_searcher(request).search_with_meta(q, k=k, types=type or None, focus_area=focus_area or None,
-                                                      actor=actor or None)
+                                                      actor=actor or None)["hits"]
 
     try:
         return await anyio.to_thread.run_sync(run, limiter=search_limiter(request))
