@@ -349,7 +349,8 @@ def open_searcher(settings, progress=None, embedder=None) -> Searcher:
     if stale:
         from .indexer import update_index
 
-        if progress:
-            progress("Søkeindeksen mangler eller er eldre enn grafen; oppdaterer den ...")
-        update_index(settings, progress=progress, embedder=embedder)
+        result = update_index(settings, progress=None, embedder=embedder)
+        if progress and result.version != version:
+            progress(f"Oppdaterte søkeindeksen etter endringer i grafen: {result.embedded} nye/endrede og "
+                     f"{result.removed} fjernede enheter ({result.seconds:.1f} s).")
     return Searcher.load(settings, embedder=embedder)
