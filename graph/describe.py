@@ -22,7 +22,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from . import ontology
 from .iri import graph_iri
-from .namespaces import RG
+from .namespaces import RG, SSSOM
 
 TYPE = ox.NamedNode(str(RDF.type))
 LABEL = ox.NamedNode(str(RDFS.label))
@@ -295,8 +295,10 @@ def node_view(reader: ox.Store, base: str, iri: str) -> dict | None:
             target["inferred"] = is_inferred(q)
             out_pairs.append((prop, target))
 
+    # Mapping records (sssom:subject_id/object_id) are provenance of links shown already,
+    # not links a reader follows; they stay in the RDF but not in the summary.
     in_quads = [q for q in reader.quads_for_pattern(None, None, node, None)
-                if isinstance(q.subject, ox.NamedNode)]
+                if isinstance(q.subject, ox.NamedNode) and not q.predicate.value.startswith(str(SSSOM))]
     in_links = {(q.predicate.value, q.subject.value) for q in in_quads}
     in_pairs: list[tuple[str, dict]] = []
     for q in in_quads:

@@ -272,3 +272,21 @@ def test_head_answers_like_get_without_a_body(client, measure):
     assert head.status_code == 200 and head.content == b""
     assert head.headers["content-length"] == get.headers["content-length"]
     assert client.head(measure["path"], follow_redirects=False).status_code == 303
+
+
+def test_mapping_records_stay_in_the_rdf_but_not_in_the_page(built_home, tmp_path):
+    """An inferred link's SSSOM record is provenance, not a link a reader follows."""
+    from graph.namespaces import SSSOM
+    from tests.conftest import copy_home
+
+    settings = copy_home(built_home, tmp_path / "home")
+    node = f"{settings.base_iri}/id/measure/2025-4.1-3"
+    record = ox.NamedNode(f"{settings.base_iri}/graph/inferred#mapping-test")
+    inferred = ox.NamedNode(str(graph_iri(settings.base_iri, "inferred")))
+    with GraphStore(settings.home).writer() as store:
+        store.add(ox.Quad(record, ox.NamedNode(str(SSSOM.subject_id)), ox.NamedNode(node), inferred))
+    with TestClient(create_app(settings)) as c:
+        page = c.get("/doc/measure/2025-4.1-3", headers={"Accept": "text/html"}).text
+        turtle = c.get("/doc/measure/2025-4.1-3.ttl").text
+    assert "mapping-test" not in page
+    assert "mapping-test" in turtle
