@@ -24,6 +24,7 @@ rdfxml; html), which wins over `Accept`. What the endpoint refuses and the statu
 Queries run in worker processes (graph/sparql_exec.py); the event loop only waits.
 """
 
+import logging
 from urllib.parse import parse_qs
 
 import pyoxigraph as ox
@@ -52,11 +53,13 @@ from graph.sparql_exec import (
 from graph.sparql_guard import QueryRefused
 from graph.sparql_update import apply_update
 from graph.store import GraphStore, StoreMissing
+from search.pipeline import refresh_if_indexed
 
-from ..deps import get_settings, get_store, require_token
+from ..deps import get_settings, get_store, loaded_embedder, require_token
 from ..negotiation import parse_accept
 from ..sparql_page import page
 
+log = logging.getLogger("regiongraf.sparql")
 router = APIRouter(tags=["sparql"])
 
 # format key -> (media type served, other media types that ask for it)
@@ -341,6 +344,9 @@ async def _update(request: Request, params: dict[str, list[str]], settings: Sett
         outcome = await run_in_threadpool(apply_update, store, updates[0])
     except UserError as err:
         return JSONResponse({"error": str(err)}, status_code=400)
+    # Search and inferred links follow the graph, as after a build or an import.
+    outcome["search"] = await run_in_threadpool(
+        refresh_if_indexed, settings, log.info, loaded_embedder(request))
     return JSONResponse({"message": "Oppdatert; en ny versjon av grafen er tatt i bruk."} | outcome)
 
 
