@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.exceptions import ParserError
 from rdflib.namespace import DCTERMS, PROV, RDF, XSD
@@ -24,7 +23,7 @@ from .materialise import aligned_triples
 from .namespaces import RG
 from .parser import parse_file
 from .settings import Settings
-from .store import GraphStore
+from .store import GraphStore, replace_graph
 from .validate import validate_graph, violations_only
 
 
@@ -77,13 +76,6 @@ def source_graphs(settings: Settings, sources: list[Path]) -> tuple[dict[URIRef,
     return graphs, origins
 
 
-def _load(store: ox.Store, name: URIRef, g: Graph) -> None:
-    target = ox.NamedNode(str(name))
-    if store.contains_named_graph(target):
-        store.remove_graph(target)
-    store.load(g.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES, to_graph=target)
-
-
 def build(settings: Settings, sources: list[Path] | None = None, progress=print) -> BuildResult:
     sources = [Path(s) for s in (sources or [settings.source])]
     progress(f"Leser {', '.join(str(s) for s in sources)} ...")
@@ -107,8 +99,8 @@ def build(settings: Settings, sources: list[Path] | None = None, progress=print)
             if "/graph/programme-" in old.value and URIRef(old.value) not in graphs:
                 new.remove_graph(old)
         for name, g in graphs.items():
-            _load(new, name, g)
-        _load(new, graph_iri(settings.base_iri, "meta"), meta)
+            replace_graph(new, name, g)
+        replace_graph(new, graph_iri(settings.base_iri, "meta"), meta)
     result = BuildResult(generation=store.generation(), warnings=len(results) - len(errors))
     result.graphs = {str(k): len(v) for k, v in graphs.items()}
     progress(f"Ferdig: {sum(result.graphs.values())} tripler i {len(graphs)} grafer ({result.generation}).")

@@ -34,7 +34,7 @@ from .linker import TARGET_CLASSES, mention_links
 from .materialise import aligned_triples
 from .namespaces import RG, bind_prefixes
 from .settings import Settings
-from .store import GraphStore
+from .store import GraphStore, replace_graph
 from .validate import validate_graph, violations_only
 
 FORMATS = ("csv", "json", "turtle", "json-ld")
@@ -249,11 +249,8 @@ def prepare(settings: Settings, store: ox.Store, data: bytes, filename: str, act
 
 
 def write(store: GraphStore, name: URIRef, g: Graph) -> None:
-    target = ox.NamedNode(str(name))
     with store.writer(copy_current=True) as new:
-        if new.contains_named_graph(target):
-            new.remove_graph(target)
-        new.load(g.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES, to_graph=target)
+        replace_graph(new, name, g)
 
 
 def import_file(settings: Settings, data: bytes, filename: str, actor: str, progress=print,

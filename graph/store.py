@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from oxrdflib import OxigraphStore
-from rdflib import Dataset
+from rdflib import Dataset, Graph
 
 from .errors import UserError
 
@@ -26,6 +26,14 @@ KEEP_GENERATIONS = 3
 
 class StoreMissing(UserError):
     """No graph has been built yet."""
+
+
+def replace_graph(store: ox.Store, name: str, graph: Graph) -> None:
+    """Make the named graph `name` of a writable store hold exactly `graph`."""
+    target = ox.NamedNode(str(name))
+    if store.contains_named_graph(target):
+        store.remove_graph(target)
+    store.load(graph.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES, to_graph=target)
 
 
 class GraphStore:

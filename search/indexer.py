@@ -68,12 +68,21 @@ def update_index(settings, progress=print, embedder=None, full: bool = False) ->
     with open(index_dir / "write.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         prev = None if full else _previous(index_dir)
-        if embedder is None:
-            from .embedder import Embedder
+        loaded = embedder
 
-            progress("Laster språkmodellen ...")
-            embedder = Embedder.load(settings)
-        return _update(index_dir, prev, units, entities, generation, embedder, progress, start, quiet)
+        def get_embedder():
+            # Loaded only when something must be embedded: an unchanged graph costs no model load.
+            nonlocal loaded
+            if loaded is None:
+                from .embedder import Embedder
+
+                progress("Laster språkmodellen ...")
+                loaded = Embedder.load(settings)
+            return loaded
+
+        model_name = embedder.name if embedder is not None else settings.model
+        return _update(index_dir, prev, units, entities, generation, model_name, get_embedder, progress, start,
+                       quiet)
 
 
 def _previous(index_dir: Path) -> SearchIndex | None:
@@ -85,11 +94,13 @@ def _previous(index_dir: Path) -> SearchIndex | None:
         return None
 
 
-def _update(index_dir, prev, units, entities, generation, embedder, progress, start, quiet) -> IndexResult:
-    same_model = prev is not None and prev.model == embedder.name and prev.manifest["dim"] == embedder.dim
+def _update(index_dir, prev, units, entities, generation, model_name, get_embedder, progress, start,
+            quiet) -> IndexResult:
+    same_model = prev is not None and prev.model == model_name
     old = {u.id: (u, i) for i, u in enumerate(prev.units)} if same_model else {}
     next_vid = prev.manifest.get("next_vid", 0) if same_model else 0
-    vectors = np.zeros((len(units), embedder.dim), dtype=np.float32)
+    dim = prev.manifest["dim"] if same_model else get_embedder().dim
+    vectors = np.zeros((len(units), dim), dtype=np.float32)
     todo: list[int] = []
     changed_vids: list[int] = []
     for row, unit in enumerate(units):
@@ -111,6 +122,7 @@ def _update(index_dir, prev, units, entities, generation, embedder, progress, st
             and _same_content(prev, units, entities)):
         return _touch(prev, generation, start, progress)
 
+    embedder = get_embedder()
     embed_seconds = 0.0
     if todo:
         progress(f"Lager vektorer for {len(todo)} av {len(units)} søkeenheter ...")
