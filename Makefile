@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml constraints.txt
 venv: $(STAMP)
 
 model: venv
-	$(BIN)/python -m search.e5_convert
+	$(BIN)/python -m search.embedding.e5_convert
 
 build: model
 	$(BIN)/regiongraf build

@@ -6,14 +6,10 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from graph.settings import Settings, get_settings
-from graph.sparql_exec import QueryPool
-from graph.store import GraphStore
-
-from .errors import install_error_handlers
-from .html import STATIC
-from .http_head import HeadAsGet
-from .routes import (
+from api.errors import install_error_handlers
+from api.http_head import HeadAsGet
+from api.pages.html import STATIC
+from api.routes import (
     downloads,
     duplicates,
     gaps,
@@ -31,6 +27,9 @@ from .routes import (
     ui_overlaps,
     ui_search,
 )
+from graph.settings import Settings, get_settings
+from graph.sparql.pool import QueryPool
+from graph.store import GraphStore
 
 
 @asynccontextmanager

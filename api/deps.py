@@ -95,9 +95,9 @@ def check_token(settings: Settings, given: str | None) -> None:
 
 
 def get_matcher(request: Request):
-    """One search.matches.Matcher per app (duplicates, overlaps, similar), reloaded when a build or
+    """One matching.matcher.Matcher per app (duplicates, overlaps, similar), reloaded when a build or
     an import has written a newer search index. Raises IndexMissing when none is built."""
-    from search.index import IndexMissing, current_version
+    from search.index.version import IndexMissing, current_version
 
     state = request.app.state
     latest = current_version(state.settings.index_dir)
@@ -108,7 +108,7 @@ def get_matcher(request: Request):
         with _searcher_lock:
             matcher = getattr(state, "matcher", None)
             if matcher is None or matcher.index.version != latest:
-                from search.matches import Matcher
+                from matching.matcher import Matcher
 
                 matcher = state.matcher = Matcher(state.settings)
     return matcher

@@ -17,11 +17,10 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from api.negotiation import choose
+from api.pages.html import render
 from graph.errors import UserError
 from graph.store import StoreMissing
-
-from .html import render
-from .negotiation import choose
 
 log = logging.getLogger("regiongraf.api")
 

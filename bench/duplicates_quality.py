@@ -38,9 +38,9 @@ POSITIVE = ("duplicate", "overlap")
 def prepare_home(home: Path, embedder=None):
     """A home with the document, the partner list and built indexes; returns (settings, embedder)."""
     from graph.build import build
-    from graph.importer import import_file
-    from search.embedder import Embedder
-    from search.indexer import build_index
+    from graph.imports.prepare import import_file
+    from search.embedding.embedder import Embedder
+    from search.index.update import build_index
 
     models = os.environ.get("REGIONGRAF_MODELS")
     settings = Settings(home=home, models=Path(models) if models else REPO / ".regiongraf" / "models")
@@ -116,7 +116,7 @@ def two_fold(candidates, labels, rounds: int = 20) -> dict:
 
 
 def strategy_quality(matcher) -> dict:
-    from search.strategy_links import infer_strategy_links
+    from matching.strategy_links import infer_strategy_links
 
     dev = json.loads(DEVSET_STRATEGIES.read_text())["measures"]
     prefix = f"{matcher.settings.base_iri}/id/"
@@ -137,7 +137,7 @@ def strategy_quality(matcher) -> dict:
 
 
 def evaluate(matcher) -> tuple[list[dict], dict]:
-    from search import overlap
+    from matching import overlap
 
     base = matcher.settings.base_iri
     labels = load_labels(base)
@@ -181,7 +181,7 @@ def evaluate(matcher) -> tuple[list[dict], dict]:
 
 
 def main() -> None:
-    from search.matches import Matcher
+    from matching.matcher import Matcher
 
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="rg-dupq-") as tmp:

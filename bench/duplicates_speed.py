@@ -46,7 +46,7 @@ TOPIC_SIZE = 12
 
 def synthetic(n: int, seed: int = 0):
     """Units, vectors and texts of n synthetic initiatives from 25 actors."""
-    from search.units import Unit
+    from search.index.units import Unit
 
     rng = np.random.default_rng(seed)
     topics = max(10, n // TOPIC_SIZE)
@@ -80,10 +80,10 @@ def _unit(x: np.ndarray) -> np.ndarray:
 
 
 def make_index(units, vectors):
-    from search.dense import DenseIndex
-    from search.index import SearchIndex
-    from search.lexical import LexicalIndex
-    from search.normalise import Tokenizer
+    from search.index.dense import DenseIndex
+    from search.index.lexical import LexicalIndex
+    from search.index.normalise import Tokenizer
+    from search.index.version import SearchIndex
 
     vids = np.arange(len(units), dtype=np.int64)
     dense = DenseIndex.create(vectors, vids, vectors.shape[1])
@@ -97,7 +97,7 @@ def make_index(units, vectors):
 
 
 def knn_pairs(index) -> set[tuple[int, int]]:
-    from search import overlap
+    from matching import overlap
 
     props = overlap.Proposals(index)
     return {(p.a, p.b) if p.a < p.b else (p.b, p.a) for p in overlap.find_pairs(props)}
@@ -108,7 +108,7 @@ def naive_pairs(index, rows: np.ndarray | None = None) -> set[tuple[int, int]]:
     cosines by matrix product, shared terms by a sparse term-incidence product."""
     from scipy import sparse
 
-    from search import overlap
+    from matching import overlap
 
     props = overlap.Proposals(index)
     vecs = index.vectors
@@ -139,7 +139,7 @@ def naive_pairs(index, rows: np.ndarray | None = None) -> set[tuple[int, int]]:
 
 def loop_pairs(index, rows: np.ndarray) -> set[tuple[int, int]]:
     """The textbook version: a Python double loop scoring one pair at a time (sampled rows only)."""
-    from search import overlap
+    from matching import overlap
 
     props = overlap.Proposals(index)
     vecs = index.vectors

@@ -24,7 +24,7 @@ def temp_home(prefix: str = "regiongraf-bench-"):
 
 
 def load_embedder(settings: Settings):
-    from search.embedder import Embedder
+    from search.embedding.embedder import Embedder
 
     return Embedder.load(settings)
 

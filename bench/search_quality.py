@@ -95,10 +95,11 @@ def cache_queries(embedder) -> None:
 
 
 def main() -> None:
-    from search import fusion, units
+    from search import fusion
     from search import searcher as searcher_mod
-    from search.indexer import build_index
-    from search.lexical import LexicalIndex
+    from search.index import units
+    from search.index.lexical import LexicalIndex
+    from search.index.update import build_index
     from search.searcher import Searcher
 
     devset = load_devset()

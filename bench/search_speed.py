@@ -94,7 +94,7 @@ def ann_comparison(base: np.ndarray, queries: np.ndarray, sizes=ANN_SIZES) -> li
     """FAISS alone: build time, single-query latency and recall@10 against exact search."""
     import faiss
 
-    from search.dense import DenseIndex
+    from search.index.dense import DenseIndex
 
     rows = []
     for n in sizes:
@@ -136,7 +136,7 @@ def ann_comparison(base: np.ndarray, queries: np.ndarray, sizes=ANN_SIZES) -> li
 
 
 def main() -> None:
-    from search.indexer import build_index, update_index
+    from search.index.update import build_index, update_index
     from search.searcher import Searcher
 
     queries = [q["query"] for q in load_devset()]
@@ -193,7 +193,7 @@ def main() -> None:
         rows.append(size_row(f"{LARGE} ({LARGE - upd.units} hash-vektorer)", searcher, queries, build))
         # The same 100k with exact search, for comparison.
         index = searcher.refresh()
-        from search.dense import DenseIndex
+        from search.index.dense import DenseIndex
 
         index.dense = DenseIndex.create(index.vectors, index.vids, index.vectors.shape[1], kind="flat")
         rows.append(size_row(f"{LARGE}, tvunget eksakt (flat)", searcher, queries))
@@ -203,7 +203,7 @@ def main() -> None:
         near = structured_vectors(base, 138, noise=0.03, seed=99)
         probe = np.vstack([qv, near])[rng.permutation(len(qv) + len(near))]
         extra["exact_vs_approximate"] = ann_comparison(base, probe)
-    from search.dense import APPROX_THRESHOLD, NPROBE
+    from search.index.dense import APPROX_THRESHOLD, NPROBE
 
     extra["threshold"] = {"approx_threshold": APPROX_THRESHOLD, "nprobe": NPROBE}
     extra["load_average_end"] = [round(x, 2) for x in os.getloadavg()]

@@ -69,7 +69,7 @@ def prepare(settings: Settings) -> tuple[list[str], bool]:
     build(settings, progress=lambda *_: None)
     indexed = False
     try:
-        from search.indexer import build_index
+        from search.index.update import build_index
     except ImportError:
         pass
     else:
@@ -85,7 +85,7 @@ def prepare(settings: Settings) -> tuple[list[str], bool]:
 
 def start_server(settings: Settings, port: int, log) -> subprocess.Popen:
     exe = Path(sys.executable).with_name("regiongraf")
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "api.cli"]
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "cli.main"]
     cmd += ["serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"]
     env = os.environ | {"REGIONGRAF_HOME": str(settings.home), "REGIONGRAF_MODELS": str(settings.models_dir),
                         "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}

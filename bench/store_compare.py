@@ -16,8 +16,8 @@ from bench.report import median, write
 from graph.build import build
 from graph.namespaces import RG
 from graph.settings import Settings
-from graph.stats import CLASS_COUNTS
 from graph.store import GraphStore
+from graph.views.stats import CLASS_COUNTS
 
 QUERIES = {
     "class counts": CLASS_COUNTS,

@@ -14,17 +14,17 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.exceptions import ParserError
 from rdflib.namespace import DCTERMS, PROV, RDF, XSD
 
-from . import ontology
-from .document_graph import programme_graph
-from .errors import UserError, ValidationFailed
-from .iri import graph_iri
-from .linker import mention_links
-from .materialise import aligned_triples
-from .namespaces import RG
-from .parser import parse_file
-from .settings import Settings
-from .store import GraphStore, replace_graph
-from .validate import validate_graph, violations_only
+from graph import ontology
+from graph.errors import UserError, ValidationFailed
+from graph.iri import graph_iri
+from graph.linker import mention_links
+from graph.materialise import aligned_triples
+from graph.namespaces import RG
+from graph.programme.parser import parse_file
+from graph.programme.to_rdf import programme_graph
+from graph.settings import Settings
+from graph.store import GraphStore, replace_graph
+from graph.validate import validate_graph, violations_only
 
 
 @dataclass

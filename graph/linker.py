@@ -14,7 +14,7 @@ import re
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
-from .namespaces import RG
+from graph.namespaces import RG
 
 TARGET_CLASSES = (RG.Organisation, RG.Plan, RG.Project)
 TEXT_PROPERTIES = (RG.text, DCTERMS.description, RDFS.label)

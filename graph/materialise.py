@@ -7,7 +7,7 @@ a rg:Measure is also a schema:Action, rg:focusArea is also dct:subject, and so o
 from rdflib import Graph
 from rdflib.namespace import RDF, RDFS
 
-from .namespaces import RG
+from graph.namespaces import RG
 
 
 def _external_supers(vocab: Graph, term, relation) -> set:

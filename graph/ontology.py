@@ -6,7 +6,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from .settings import REPO
+from graph.settings import REPO
 
 ONTOLOGY_DIR = REPO / "ontology"
 VOCABULARY = ONTOLOGY_DIR / "regiongraf.ttl"

@@ -19,7 +19,7 @@ import pyoxigraph as ox
 from oxrdflib import OxigraphStore
 from rdflib import Dataset, Graph
 
-from .errors import UserError
+from graph.errors import UserError
 
 KEEP_GENERATIONS = 3
 

@@ -6,8 +6,8 @@ from pyshacl import validate as shacl_validate
 from rdflib import Graph
 from rdflib.namespace import RDF
 
-from . import ontology
-from .namespaces import SH
+from graph import ontology
+from graph.namespaces import SH
 
 
 @dataclass

@@ -26,8 +26,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from graph.namespaces import RG
-
-from .normalise import STOPWORDS, stem
+from search.index.normalise import STOPWORDS, stem
 
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"

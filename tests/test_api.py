@@ -9,8 +9,8 @@ from rdflib.namespace import DCAT, RDF, VOID
 
 from api.app import create_app
 from graph.settings import REPO
-from graph.stats import stats
 from graph.store import GraphStore
+from graph.views.stats import stats
 from tests.conftest import make_settings
 
 PARTNER_CSV = REPO / "data" / "partners" / "eksempel-fylke.csv"
@@ -103,7 +103,7 @@ def test_catalogue_routes_serve_the_live_description(client, built_home, path, w
     """The routes add nothing and lose nothing: the same graph graph/catalogue.py makes."""
     from rdflib.compare import isomorphic
 
-    from graph import catalogue as cat
+    from graph.publish import catalogue as cat
 
     store = GraphStore(built_home.home)
     expected = getattr(cat, which)(store.dataset(), built_home, modified=cat.generation_time(store.generation()))
@@ -181,7 +181,7 @@ def test_import_writes_the_list(tmp_path, monkeypatch):
     """The whole route with the real importer (the search refresh is not part of this test)."""
     from graph.build import build
 
-    monkeypatch.setattr("graph.importer.refresh_derived", lambda *a, **k: None)
+    monkeypatch.setattr("graph.imports.prepare.refresh_derived", lambda *a, **k: None)
     settings = make_settings(tmp_path, token=TOKEN)
     build(settings, progress=lambda *_: None)
     with TestClient(create_app(settings)) as c:
@@ -200,7 +200,7 @@ def test_import_writes_the_list(tmp_path, monkeypatch):
 def search_client(tmp_path_factory, embedder):
     """A home of its own with search indexes, and the session's model (loaded once)."""
     from graph.build import build
-    from search.indexer import build_index
+    from search.index.update import build_index
     from search.searcher import Searcher
 
     settings = make_settings(tmp_path_factory.mktemp("search-home"))

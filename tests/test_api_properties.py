@@ -32,7 +32,7 @@ schema = (
 @pytest.fixture(scope="module", autouse=True)
 def _serve_built_graph(tmp_path_factory, embedder):
     from graph.build import build
-    from search.indexer import build_index
+    from search.index.update import build_index
     from search.searcher import Searcher
 
     settings = make_settings(tmp_path_factory.mktemp("fuzz-home"))

@@ -11,8 +11,8 @@ from oxrdflib import OxigraphStore
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, RDFS, SKOS, VOID, XSD
 
-from graph.catalogue import catalogue, generation_time, read_stats, void
 from graph.namespaces import RG
+from graph.publish.catalogue import catalogue, generation_time, read_stats, void
 from graph.settings import REPO, Settings
 
 VOCAB = REPO.parent / "shared" / "vocab"

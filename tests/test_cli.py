@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from rdflib import Dataset, Graph
 
-from api.cli import main
+from cli.main import main
 from graph.settings import get_settings
 
 
@@ -55,7 +55,7 @@ def test_export_formats_parse_back(run, fmt, rdflib_format, quads):
 
 def test_unknown_export_format_is_one_line_and_non_zero(built_home):
     env = {"REGIONGRAF_HOME": str(built_home.home), "PATH": ""}
-    proc = subprocess.run([sys.executable, "-m", "api.cli", "export", "--format", "docx"],
+    proc = subprocess.run([sys.executable, "-m", "cli.main", "export", "--format", "docx"],
                           capture_output=True, text=True, env=env)
     assert proc.returncode == 1
     assert proc.stderr.strip().count("\n") == 0

@@ -7,7 +7,7 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from graph.export import export
+from graph.publish.export import export
 from graph.settings import get_settings
 from graph.store import GraphStore
 from tests.conftest import copy_home
@@ -18,7 +18,7 @@ SSSOM = "https://w3id.org/sssom/"
 
 @pytest.fixture(scope="module")
 def matcher(partner_home):
-    from search.matches import Matcher
+    from matching.matcher import Matcher
 
     return Matcher(partner_home)
 
@@ -94,7 +94,7 @@ def test_clusters_group_proposals_that_say_the_same(matcher, partner_home):
 
 
 def test_similar_lists_other_actors_and_unknown_is_not_found(matcher, partner_home):
-    from search.matches import NodeNotFound
+    from matching.matcher import NodeNotFound
 
     got = matcher.similar("initiative/eksempel-fylkeskommune-ef-03", k=5)
     assert got["node"]["actor"] == "Eksempel fylkeskommune"
@@ -106,7 +106,7 @@ def test_similar_lists_other_actors_and_unknown_is_not_found(matcher, partner_ho
 
 
 def test_inferred_graph_has_links_with_provenance_and_is_replaced_on_rebuild(partner_home, tmp_path):
-    from search.inferred import rebuild_inferred
+    from matching.inferred import rebuild_inferred
 
     settings = copy_home(partner_home, tmp_path / "home")
     store = GraphStore(settings.home)
@@ -147,7 +147,7 @@ def test_cli_and_api_give_the_same_pairs(partner_home, monkeypatch):
     from fastapi.testclient import TestClient
 
     from api.app import create_app
-    from api.cli import main
+    from cli.main import main
 
     monkeypatch.setenv("REGIONGRAF_HOME", str(partner_home.home))
     monkeypatch.setenv("REGIONGRAF_MODELS", str(partner_home.models_dir))

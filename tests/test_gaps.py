@@ -5,8 +5,8 @@ import pytest
 
 @pytest.fixture(scope="module")
 def gaps(partner_home):
-    from search.gaps import find_gaps
-    from search.matches import Matcher
+    from matching.gaps import find_gaps
+    from matching.matcher import Matcher
 
     return find_gaps(Matcher(partner_home))
 

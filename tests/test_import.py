@@ -6,7 +6,7 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from graph.importer import import_file
+from graph.imports.prepare import import_file
 from graph.settings import get_settings
 from graph.store import GraphStore
 from tests.conftest import copy_home
@@ -124,7 +124,7 @@ def scratch_home(indexed_home, tmp_path_factory):
 
 @pytest.mark.parametrize("case", sorted(MALFORMED))
 def test_malformed_files_are_refused_whole_and_nothing_is_lost(scratch_home, case):
-    from graph.import_formats import ImportRefused
+    from graph.imports.tabular import ImportRefused
 
     filename, data, message = MALFORMED[case]
     store = GraphStore(scratch_home.home)
@@ -137,7 +137,7 @@ def test_malformed_files_are_refused_whole_and_nothing_is_lost(scratch_home, cas
 
 
 def test_cli_import_refuses_with_line_and_field(scratch_home, tmp_path, monkeypatch):
-    from api.cli import main
+    from cli.main import main
 
     bad = tmp_path / "liste.csv"
     bad.write_bytes(b"title,description\nA,B\n,uten tittel\n")
@@ -152,7 +152,7 @@ def test_cli_import_refuses_with_line_and_field(scratch_home, tmp_path, monkeypa
 
 
 def test_an_iri_another_list_already_uses_is_refused(scratch_home):
-    from graph.import_formats import ImportRefused
+    from graph.imports.tabular import ImportRefused
 
     import_file(scratch_home, b"id,title\nb-1,Sykkelveier\n", "a.csv", "A", progress=QUIET, refresh=False)
     before = GraphStore(scratch_home.home).generation()

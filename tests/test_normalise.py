@@ -1,7 +1,7 @@
 """The lexical tokenizer: Norwegian stems, stopwords and compound parts."""
 
 from graph.settings import REPO
-from search.normalise import Splitter, Tokenizer, stem, vocabulary, words
+from search.index.normalise import Splitter, Tokenizer, stem, vocabulary, words
 
 DOC = (REPO / "data" / "handlingsprogram-2025.txt").read_text(encoding="utf-8")
 

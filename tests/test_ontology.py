@@ -360,8 +360,8 @@ def test_measure_without_label_is_reported_in_norwegian(vocab, shapes, curated):
 
 
 def test_parsed_document_and_curated_facts_conform(vocab, shapes, curated):
-    from graph.document_graph import programme_graph
-    from graph.parser import parse_file
+    from graph.programme.parser import parse_file
+    from graph.programme.to_rdf import programme_graph
 
     doc = programme_graph(parse_file(DOCUMENT), BASE)
     conforms, report = shacl(doc + curated, shapes, vocab)

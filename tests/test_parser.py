@@ -5,7 +5,7 @@ from collections import Counter
 import pytest
 
 from graph.errors import FormatError
-from graph.parser import parse_file, parse_text
+from graph.programme.parser import parse_file, parse_text
 from graph.settings import REPO
 
 DOC = REPO / "data" / "handlingsprogram-2025.txt"

@@ -166,7 +166,7 @@ def test_loading_the_index_embeds_nothing(indexed_home, embedder):
 
 
 def test_update_embeds_only_changed_units(indexed_home, embedder, tmp_path):
-    from search.indexer import update_index
+    from search.index.update import update_index
     from search.searcher import Searcher
 
     settings = copy_home(indexed_home, tmp_path)
@@ -209,10 +209,10 @@ def test_update_embeds_only_changed_units(indexed_home, embedder, tmp_path):
 
 
 def test_approximate_index_above_the_threshold_updates_in_place(indexed_home, embedder, tmp_path, monkeypatch):
-    from search import dense
     from search import searcher as searcher_module
-    from search.index import SearchIndex
-    from search.indexer import update_index
+    from search.index import dense
+    from search.index.update import update_index
+    from search.index.version import SearchIndex
     from search.searcher import Searcher
 
     monkeypatch.setattr(dense, "APPROX_THRESHOLD", 50)
@@ -251,8 +251,8 @@ def test_nearest_neighbours_api(searcher):
 # -- command line ------------------------------------------------------------------------
 @pytest.fixture
 def cli(indexed_home, embedder, monkeypatch):
-    from api.cli import main
-    from search.embedder import Embedder
+    from cli.main import main
+    from search.embedding.embedder import Embedder
 
     monkeypatch.setenv("REGIONGRAF_HOME", str(indexed_home.home))
     monkeypatch.setenv("REGIONGRAF_MODELS", str(indexed_home.models_dir))

@@ -15,9 +15,9 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from api.app import create_app
-from api.sparql_page import examples
+from api.pages.sparql_page import examples
 from graph.settings import Settings
-from graph.sparql_exec import QueryPool
+from graph.sparql.pool import QueryPool
 from graph.store import GraphStore
 
 BASE = "https://data.osloregionen.no"

@@ -11,7 +11,7 @@ import random
 import pyoxigraph as ox
 import pytest
 
-from graph.sparql_guard import QueryRefused, check_query, check_update
+from graph.sparql.guard import QueryRefused, check_query, check_update
 
 HEAD = "PREFIX ex: <ftp://e/> PREFIX : <ftp://x/> SELECT * WHERE { "
 

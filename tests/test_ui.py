@@ -9,10 +9,10 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.deps import check_token
-from api.highlight import Highlighter
-from graph.neighbourhood import neighbourhood
+from api.pages.highlight import Highlighter
 from graph.store import GraphStore
-from search.normalise import Tokenizer, vocabulary
+from graph.views.neighbourhood import neighbourhood
+from search.index.normalise import Tokenizer, vocabulary
 
 BASE = "https://data.osloregionen.no"
 REFUSED = b"tittel;beskrivelse\nGod rad;Tekst\n;Mangler tittel\n"

@@ -18,20 +18,19 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from graph.export import export
+from api.cache import GenerationCache, app_cache
+from api.deps import SettingsDep, StoreDep
+from api.negotiation import VARIANTS, split_extension, variant_for
+from api.pages.html import render, root
+from api.routes.linked_data import GRAPH_OFFERED, rdf_response
+from graph.publish.export import export
 from graph.settings import Settings
 from graph.store import GraphStore
-from graph.table import measures_csv
-
-from ..cache import GenerationCache, app_cache
-from ..deps import SettingsDep, StoreDep
-from ..html import render, root
-from ..negotiation import VARIANTS, split_extension, variant_for
-from .linked_data import GRAPH_OFFERED, rdf_response
+from graph.views.table import measures_csv
 
 router = APIRouter(tags=["data"])
 
-DUMPS = {  # file extension -> graph.export format name
+DUMPS = {  # file extension -> graph.publish.export format name
     "ttl": "turtle",
     "trig": "trig",
     "nq": "nquads",
@@ -92,7 +91,7 @@ def download(request: Request, filename: str, settings: SettingsDep, store: Stor
 
 def _description(request: Request, settings: Settings, store: GraphStore, which: str):
     """The catalogue or the VoID graph of the current generation (cached)."""
-    from graph.catalogue import catalogue, generation_time, void
+    from graph.publish.catalogue import catalogue, generation_time, void
 
     gen = _generation(store)
     make = catalogue if which == "catalog" else void

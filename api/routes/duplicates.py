@@ -11,9 +11,8 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
+from api.deps import get_matcher
 from graph.errors import UserError
-
-from ..deps import get_matcher
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -35,7 +34,7 @@ async def duplicates(
     limit: Annotated[int | None, Query(ge=1, le=10000, description="Høyst så mange par/klynger.")] = None,
 ) -> list[dict]:
     """Tiltak og initiativer som er skrevet to ganger («duplicate») eller overlapper («overlap»)."""
-    from search.index import IndexMissing
+    from search.index.version import IndexMissing
 
     def work():
         matcher = get_matcher(request)

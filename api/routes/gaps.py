@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
-from ..deps import get_matcher
+from api.deps import get_matcher
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -21,8 +21,8 @@ async def gaps(
     k: Annotated[int, Query(ge=1, le=20, description="Antall forslag per hull.")] = 5,
 ) -> dict:
     """Innsatsområder og strategier som ingen tiltak dekker, med de nærmeste kandidatene."""
-    from search.gaps import find_gaps
-    from search.index import IndexMissing
+    from matching.gaps import find_gaps
+    from search.index.version import IndexMissing
 
     try:
         return await run_in_threadpool(lambda: find_gaps(get_matcher(request), k=k))

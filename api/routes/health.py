@@ -2,9 +2,8 @@
 
 from fastapi import APIRouter, Depends
 
+from api.deps import get_store
 from graph.store import GraphStore
-
-from ..deps import get_store
 
 router = APIRouter()
 

@@ -13,9 +13,8 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from graph.importer import import_file
-
-from ..deps import SettingsDep, bearer_scheme, loaded_embedder, require_token
+from api.deps import SettingsDep, bearer_scheme, loaded_embedder, require_token
+from graph.imports.prepare import import_file
 
 router = APIRouter(prefix="/api", tags=["api"])
 log = logging.getLogger("regiongraf.import")

@@ -24,18 +24,17 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from rdflib.namespace import FOAF, RDF, VOID
 
+from api.cache import app_cache
+from api.deps import SettingsDep, StoreDep
+from api.negotiation import RDF_VARIANTS, VARIANTS, serialize, split_extension, variant_for
+from api.pages.html import render, render_bytes, root
+from api.pages.node_extras import node_extras
 from graph import ontology
-from graph.describe import class_label, description, exists, node_view
 from graph.iri import CLASS_OF_KIND, KINDS
 from graph.namespaces import PREFIXES, RG
 from graph.settings import Settings
 from graph.store import GraphStore
-
-from ..cache import app_cache
-from ..deps import SettingsDep, StoreDep
-from ..html import render, render_bytes, root
-from ..negotiation import RDF_VARIANTS, VARIANTS, serialize, split_extension, variant_for
-from ..node_extras import node_extras
+from graph.views.describe import class_label, description, exists, node_view
 
 router = APIRouter(tags=["lenkede data"])
 
@@ -78,7 +77,7 @@ def data_version(settings: Settings, store: GraphStore) -> str:
     (the HTML page shows similar measures from it, and the index is written after the graph)."""
     version = store.generation() or "none"
     try:
-        from search.index import current_version
+        from search.index.version import current_version
     except ImportError:
         return version
     index = current_version(settings.index_dir)

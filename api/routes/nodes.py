@@ -7,12 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from graph.describe import node_view
+from api.deps import SettingsDep, StoreDep
+from api.pages.html import root
 from graph.iri import CLASS_OF_KIND, split_iri
 from graph.settings import Settings
-
-from ..deps import SettingsDep, StoreDep
-from ..html import root
+from graph.views.describe import node_view
 
 router = APIRouter(prefix="/api", tags=["api"])
 

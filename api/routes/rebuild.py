@@ -10,17 +10,16 @@ from dataclasses import asdict
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
+from api.deps import SettingsDep, bearer_scheme, loaded_embedder, require_token
 from graph.build import build
 from graph.settings import Settings
-
-from ..deps import SettingsDep, bearer_scheme, loaded_embedder, require_token
 
 router = APIRouter(prefix="/api", tags=["api"])
 log = logging.getLogger("regiongraf.build")
 
 
 def _rebuild(settings: Settings, embedder) -> dict:
-    from search.pipeline import refresh_search
+    from service.refresh import refresh_search
 
     result = asdict(build(settings, progress=log.info))
     result["search"] = refresh_search(settings, progress=log.info, embedder=embedder)

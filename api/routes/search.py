@@ -19,9 +19,8 @@ from typing import Annotated
 import anyio
 from fastapi import APIRouter, HTTPException, Query, Request
 
+from api.deps import get_searcher, search_limiter
 from graph.errors import UserError
-
-from ..deps import get_searcher, search_limiter
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -44,7 +43,7 @@ async def search(
         "Bare det denne aktøren har foreslått: navn eller IRI (f.eks. Kraftgruppen)."))] = None,
 ) -> list[dict]:
     """Semantisk + leksikalsk (hybrid) søk. Treffene viser hvor hvert element hører hjemme."""
-    from search.index import IndexMissing
+    from search.index.version import IndexMissing
 
     def run() -> list[dict]:
         return get_searcher(request).search_with_meta(q, k=k, types=type or None, focus_area=focus_area or None,

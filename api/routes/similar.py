@@ -9,9 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
+from api.deps import get_matcher
 from graph.errors import UserError
-
-from ..deps import get_matcher
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -29,8 +28,8 @@ async def similar(
     k: Annotated[int, Query(ge=1, le=100, description="Antall.")] = 10,
 ) -> dict:
     """De nærmeste tiltakene og initiativene fra andre aktører enn nodens egen, med begrunnelse."""
-    from search.index import IndexMissing
-    from search.matches import NodeNotFound
+    from matching.matcher import NodeNotFound
+    from search.index.version import IndexMissing
 
     try:
         return await run_in_threadpool(lambda: get_matcher(request).similar(id, k=k))

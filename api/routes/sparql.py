@@ -32,10 +32,14 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
+from api.deps import get_settings, get_store, loaded_embedder, require_token
+from api.negotiation import parse_accept
+from api.pages.sparql_page import page
 from graph.errors import UserError
 from graph.namespaces import PREFIXES
 from graph.settings import Settings
-from graph.sparql_exec import (
+from graph.sparql.guard import QueryRefused
+from graph.sparql.pool import (
     GRAPH_FORMATS,
     GraphSizes,
     GraphsJob,
@@ -50,14 +54,9 @@ from graph.sparql_exec import (
     WorkerFailed,
     used_prefixes,
 )
-from graph.sparql_guard import QueryRefused
-from graph.sparql_update import apply_update
+from graph.sparql.update import apply_update
 from graph.store import GraphStore, StoreMissing
-from search.pipeline import refresh_if_indexed
-
-from ..deps import get_settings, get_store, loaded_embedder, require_token
-from ..negotiation import parse_accept
-from ..sparql_page import page
+from service.refresh import refresh_if_indexed
 
 log = logging.getLogger("regiongraf.sparql")
 router = APIRouter(tags=["sparql"])

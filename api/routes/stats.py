@@ -2,9 +2,8 @@
 
 from fastapi import APIRouter
 
-from graph.stats import stats as graph_stats
-
-from ..deps import StoreDep
+from api.deps import StoreDep
+from graph.views.stats import stats as graph_stats
 
 router = APIRouter(prefix="/api", tags=["api"])
 

@@ -2,7 +2,7 @@
 
     GET /hull?k=3
 
-The gaps and their suggestions come from search.gaps.find_gaps (the same as /api/gaps and
+The gaps and their suggestions come from matching.gaps.find_gaps (the same as /api/gaps and
 `regiongraf gaps`); this page only shows them, grouped by focus area.
 """
 
@@ -10,12 +10,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from api.cache import app_cache
+from api.deps import StoreDep, get_matcher
+from api.pages.choices import page
 from graph.errors import UserError
-from search.index import IndexMissing
-
-from ..cache import app_cache
-from ..deps import StoreDep, get_matcher
-from ..pages import page
+from search.index.version import IndexMissing
 
 router = APIRouter(tags=["nettsider"])
 
@@ -27,7 +26,7 @@ BASIS = {
 
 @router.get("/hull", summary="Hull: temaer og strategier uten tiltak", include_in_schema=False)
 def gaps_page(request: Request, store: StoreDep, k: Annotated[int, Query(ge=1, le=10)] = 3):
-    from search.gaps import find_gaps
+    from matching.gaps import find_gaps
 
     ctx = {"active": "/hull", "k": k, "basis_names": BASIS, "gaps": None, "groups": [], "error": None}
     status = 200

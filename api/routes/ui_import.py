@@ -5,9 +5,9 @@ then its overlaps with the programme.
     POST /import          multipart form; the token is a form field, checked like the API's bearer
                           token (api.deps.check_token, constant time)
 
-The import itself is graph.importer.import_file, the same as POST /api/import and
+The import itself is graph.imports.prepare.import_file, the same as POST /api/import and
 `regiongraf import`: the list is validated as a whole, and a refused file changes nothing.
-The overlaps are search.matches.Matcher.duplicates for the actor, across actors.
+The overlaps are matching.matcher.Matcher.duplicates for the actor, across actors.
 """
 
 import logging
@@ -16,16 +16,15 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from graph.describe import NodeNames
+from api.deps import SettingsDep, StoreDep, check_token, get_matcher, loaded_embedder
+from api.pages.choices import Choices, page
+from api.routes.imports import _read_body, _replay, _too_large
+from api.routes.ui_overlaps import KINDS, marker_for
 from graph.errors import UserError
-from graph.importer import import_file
+from graph.imports.prepare import import_file
 from graph.store import StoreMissing
-from search.index import IndexMissing
-
-from ..deps import SettingsDep, StoreDep, check_token, get_matcher, loaded_embedder
-from ..pages import Choices, page
-from .imports import _read_body, _replay, _too_large
-from .ui_overlaps import KINDS, marker_for
+from graph.views.describe import NodeNames
+from search.index.version import IndexMissing
 
 router = APIRouter(tags=["nettsider"])
 log = logging.getLogger("regiongraf.import")

@@ -2,7 +2,7 @@
 
     GET /overlapp?across=1&actor=kraftgruppen&kind=duplicate&view=pairs|clusters&n=50
 
-Pairs come from search.matches.Matcher.duplicates (the same as /api/duplicates and
+Pairs come from matching.matcher.Matcher.duplicates (the same as /api/duplicates and
 `regiongraf duplicates`), groups from Matcher.clusters; each pair shows its score, its
 kind, why it was matched (shared words and shared place in the graph) and the shared
 words marked in both texts. A plain GET form: works without JavaScript.
@@ -12,13 +12,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from api.cache import app_cache
+from api.deps import get_matcher
+from api.pages.choices import page
+from api.pages.highlight import Highlighter
 from graph.errors import UserError
-from search.index import IndexMissing
-
-from ..cache import app_cache
-from ..deps import get_matcher
-from ..highlight import Highlighter
-from ..pages import page
+from search.index.version import IndexMissing
 
 router = APIRouter(tags=["nettsider"])
 
@@ -66,7 +65,7 @@ def overlap_page(
         pairs = overlaps(request, matcher, actor_iri, across, ctx["kind"])
         ctx["total"] = len(pairs)
         if ctx["view"] == "clusters":
-            from search.clusters import clusters
+            from matching.clusters import clusters
 
             ctx["clusters"] = clusters(pairs)
         else:

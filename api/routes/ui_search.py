@@ -14,12 +14,11 @@ import anyio
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
+from api.deps import SettingsDep, StoreDep, get_searcher, search_limiter
+from api.pages.choices import SEARCH_TYPES, Choices, kind_of, page
+from api.pages.highlight import Highlighter
 from graph.errors import UserError
-from search.index import IndexMissing
-
-from ..deps import SettingsDep, StoreDep, get_searcher, search_limiter
-from ..highlight import Highlighter
-from ..pages import SEARCH_TYPES, Choices, kind_of, page
+from search.index.version import IndexMissing
 
 router = APIRouter(tags=["nettsider"])
 

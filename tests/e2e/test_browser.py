@@ -61,7 +61,7 @@ def _get(url: str, timeout: float = 5.0) -> int:
 @pytest.fixture(scope="module")
 def site(indexed_home, tmp_path_factory):
     """Base URL of a running `regiongraf serve` over its own copy of the built, indexed graph."""
-    from search.inferred import rebuild_inferred
+    from matching.inferred import rebuild_inferred
 
     home = tmp_path_factory.mktemp("e2e") / "home"
     shutil.copytree(indexed_home.home, home, ignore=shutil.ignore_patterns("models"))
@@ -74,7 +74,7 @@ def site(indexed_home, tmp_path_factory):
     env.pop("REGIONGRAF_BASE", None)
     log = (tmp_path_factory.mktemp("e2e-log") / "serve.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from api.cli import main; main()", "serve", "--port", str(port), "--no-access-log",
+        [sys.executable, "-c", "from cli.main import main; main()", "serve", "--port", str(port), "--no-access-log",
          "--log-level", "warning"],
         cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
     )

@@ -1,0 +1,73 @@
+"""Server-rendered HTML: one Jinja2 environment, and links that work on any host.
+
+Node IRIs are minted under the configured base (https://data.osloregionen.no), but the
+server may run elsewhere (http://127.0.0.1:8000 while testing). Pages therefore link
+to our own nodes by path (/doc/{kind}/{key}), which resolves on whatever host serves
+the page; IRIs outside the base are linked as they are.
+"""
+
+from pathlib import Path
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+
+from graph.iri import split_iri
+from graph.namespaces import RG
+
+VOCABULARY_BASE = str(RG).rsplit("/", 1)[0] + "/"  # https://data.osloregionen.no/def/
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+STATIC = Path(__file__).resolve().parent.parent / "static"
+templates = Jinja2Templates(directory=str(TEMPLATES))
+
+NAV = [
+    ("Søk", "/"),
+    ("Overlapp", "/overlapp"),
+    ("Hull", "/hull"),
+    ("Import", "/import"),
+    ("Data", "/data"),
+    ("SPARQL", "/sparql"),
+]
+
+
+def root(request: Request) -> str:
+    return request.scope.get("root_path", "").rstrip("/")
+
+
+def local_path(base: str, iri: str) -> str | None:
+    """Path on this server for one of our IRIs: /doc/... for a node, else the IRI's own path."""
+    base = base.rstrip("/")
+    parts = split_iri(base, iri)
+    if parts:
+        return f"/doc/{parts[0]}/{parts[1]}"
+    if iri.startswith(base + "/scheme/"):
+        return "/doc/scheme/" + iri[len(base) + len("/scheme/"):]
+    if iri.startswith(VOCABULARY_BASE):
+        # The vocabulary keeps its IRI whatever the base; every server serves a copy.
+        return "/def/" + iri[len(VOCABULARY_BASE):]
+    return None
+
+
+def hrefs(request: Request):
+    """A function for templates: where a link to `iri` should point from this page."""
+    base = request.app.state.settings.base_iri
+    prefix = root(request)
+
+    def href(iri: str) -> str:
+        path = local_path(base, iri)
+        return prefix + path if path else iri
+
+    return href
+
+
+def _context(request: Request, context: dict) -> dict:
+    return {"request": request, "nav": NAV, "root": root(request), "href": hrefs(request)} | context
+
+
+def render(request: Request, name: str, context: dict, status_code: int = 200, headers: dict | None = None):
+    return templates.TemplateResponse(request, name, _context(request, context), status_code=status_code,
+                                      headers=headers)
+
+
+def render_bytes(request: Request, name: str, context: dict) -> bytes:
+    """The page as UTF-8, for caching (serve it with media type text/html; charset=utf-8)."""
+    return templates.get_template(name).render(_context(request, context)).encode("utf-8")

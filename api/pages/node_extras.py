@@ -1,0 +1,51 @@
+"""What the node page shows besides the node's own facts: its neighbourhood picture and
+the most similar measures ("lignende tiltak"), with scores and the reason for each.
+
+Both come from elsewhere: the picture from graph/neighbourhood.py drawn by api/picture.py,
+the similar measures from matching.matcher.Matcher.similar (the same as /api/similar).
+Either may be missing (no Graphviz, no search index yet); the page then leaves it out.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pyoxigraph as ox
+from fastapi import Request
+from markupsafe import Markup
+
+from api.pages import choices as pages  # noqa: F401  (template helpers: type_label ...)
+from api.pages.html import hrefs
+from api.pages.picture import neighbourhood_svg
+from graph.errors import UserError
+from graph.views.neighbourhood import neighbourhood
+
+log = logging.getLogger("regiongraf.pages")
+
+SIMILAR_K = 6
+
+
+def node_extras(request: Request, reader: ox.Store, iri: str, label: str | None) -> dict:
+    hood = neighbourhood(reader, iri)
+    svg = neighbourhood_svg(hood, hrefs(request), f"Nabolaget til «{label or iri}» i grafen")
+    return {
+        "picture": Markup(svg) if svg else None,
+        "hood": hood,
+        "similar": similar(request, iri),
+    }
+
+
+def similar(request: Request, iri: str, k: int = SIMILAR_K) -> list[dict] | None:
+    """Most similar proposals of other actors, best first; None when the node is not searchable."""
+    from api.deps import get_matcher
+    from matching.matcher import NodeNotFound
+    from search.index.version import IndexMissing
+
+    try:
+        found = get_matcher(request).similar(iri, k=k)["similar"]
+        return [s for s in found if s["score"] > 0]  # below 0: less alike than two random proposals
+    except (NodeNotFound, IndexMissing):
+        return None
+    except UserError as err:
+        log.warning("Lignende tiltak for %s: %s", iri, err)
+        return None

@@ -1,0 +1,59 @@
+"""regiongraf duplicates: proposals written twice, and overlaps worth coordinating."""
+
+import json
+
+import click
+
+from graph.settings import get_settings
+
+
+def _short(node: dict, width: int = 60) -> str:
+    label = node["label"]
+    return label if len(label) <= width else label[: width - 1] + "…"
+
+
+@click.command("duplicates")
+@click.option("--across-actors", is_flag=True, help="Bare par der de to er foreslått av ulike aktører.")
+@click.option("--actor", help="Bare par der én av de to er foreslått av denne aktøren (navn, nøkkel eller IRI).")
+@click.option("--min-score", type=click.FloatRange(-1, 1),
+              help="Laveste skår (standard: den kalibrerte grensen for overlapp; lavere gir også «related»).")
+@click.option("--clusters", is_flag=True, help="Grupper parene i klynger av forslag som alle sier omtrent det samme.")
+@click.option("--limit", type=click.IntRange(1), help="Høyst så mange par.")
+@click.option("--json", "as_json", is_flag=True, help="Skriv ut som JSON.")
+def command(across_actors: bool, actor: str | None, min_score: float | None, clusters: bool,
+            limit: int | None, as_json: bool) -> None:
+    """Finn duplikater og overlapp blant tiltak og importerte initiativer, beste først.
+
+    Hvert par har en skår, en type («duplicate» = samme forslag skrevet to ganger,
+    «overlap» = ulike forslag om det samme, verdt å samordne) og en begrunnelse: felles ord
+    og det de har felles i grafen (innsatsområde, tiltaksgruppe, strategi, prosjekt).
+    Bygger på nærmeste-nabo-søk i søkeindeksen.
+    """
+    from matching.matcher import Matcher
+
+    matcher = Matcher(get_settings())
+    kwargs = {"across_actors": across_actors, "actor": actor, "min_score": min_score}
+    if clusters:
+        data = matcher.clusters(**kwargs)
+        if limit:
+            data = data[:limit]
+        if as_json:
+            click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+            return
+        for c in data:
+            click.echo(f"Klynge {c['id']} ({c['kind']}, {c['size']} forslag, samhold {c['cohesion']:.2f}):")
+            for m in c["members"]:
+                click.echo(f"    {_short(m, 70):<72} {m['actor'] or ''}")
+        if not data:
+            click.echo("Ingen klynger.")
+        return
+    pairs = matcher.duplicates(**kwargs, limit=limit)
+    if as_json:
+        click.echo(json.dumps(pairs, ensure_ascii=False, indent=2))
+        return
+    for p in pairs:
+        click.echo(f"{p['score']:.3f} {p['kind']:<9} {_short(p['a'])}  [{p['a']['actor'] or ''}]")
+        click.echo(f"{'':16}{_short(p['b'])}  [{p['b']['actor'] or ''}]")
+        click.echo(f"{'':16}{p['why']['summary']}")
+    if not pairs:
+        click.echo("Ingen par over grensen.")

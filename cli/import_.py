@@ -1,0 +1,41 @@
+"""regiongraf import FILE --actor NAME: another actor's list into the graph (graph/importer.py)."""
+
+import json
+from pathlib import Path
+
+import click
+
+from graph.errors import UserError
+from graph.imports.prepare import import_file
+from graph.settings import get_settings
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--actor", required=True, help="Aktøren som eier listen, f.eks. «Viken fylkeskommune» eller «NAV».")
+@click.option("--json", "as_json", is_flag=True, help="Skriv resultatet som JSON.")
+@click.option("--no-refresh", is_flag=True,
+              help="Ikke oppdater søkeindeksen og de utledede lenkene nå (neste 'regiongraf build' gjør det).")
+def command(file: Path, actor: str, as_json: bool, no_refresh: bool) -> None:
+    """Importer en liste med initiativer fra en annen aktør.
+
+    FILE er CSV (kolonnene title, description og valgfritt id, url, theme; skilletegn komma,
+    semikolon eller tabulator; UTF-8), JSON (en liste av objekter med de samme nøklene) eller
+    Turtle/JSON-LD i regiongrafs vokabular (rg:Initiative). Hvert punkt blir et initiativ fra
+    aktøren i aktørens egen navngitte graf. En ny import fra samme aktør erstatter den forrige.
+    En fil med feil avvises i sin helhet med linje/element og felt; ingenting skrives da.
+    """
+    settings = get_settings()
+    try:
+        data = file.read_bytes()
+    except OSError as err:
+        raise UserError(f"{file}: kan ikke lese filen ({err.strerror or err})") from None
+    progress = lambda msg: click.echo(msg, err=True)  # noqa: E731
+    result = import_file(settings, data, file.name, actor, progress=progress, refresh=not no_refresh)
+    for warning in result.warnings:
+        click.echo(f"Advarsel: {warning}", err=True)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{result.count} initiativer fra {result.actor} i {result.graph}"
+               + (f" (erstattet {result.replaced})" if result.replaced else ""))

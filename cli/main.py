@@ -1,0 +1,35 @@
+"""The `regiongraf` command line. One verb per module in api/commands/."""
+
+import sys
+
+import click
+
+from cli import build, duplicates, export, gaps, import_, search, serve, similar, stats, validate
+from graph.errors import UserError
+
+
+class Group(click.Group):
+    """Turns UserError into one line on stderr and a non-zero exit."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except UserError as err:
+            click.echo(f"Feil: {err}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+def main():
+    """regiongraf: kunnskapsgraf og semantisk søk for Osloregionens handlingsprogram.
+
+    Innstillinger leses fra miljøvariabler REGIONGRAF_* (se README).
+    """
+
+
+for module in (build, stats, validate, export, search, serve, import_, duplicates, similar, gaps):
+    main.add_command(module.command)
+
+
+if __name__ == "__main__":
+    main()

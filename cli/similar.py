@@ -1,0 +1,31 @@
+"""regiongraf similar ID: the nearest proposals of other actors for one node."""
+
+import json
+
+import click
+
+from graph.settings import get_settings
+
+
+@click.command("similar")
+@click.argument("node")
+@click.option("-k", "k", type=click.IntRange(1, 100), default=10, show_default=True, help="Antall.")
+@click.option("--json", "as_json", is_flag=True, help="Skriv ut som JSON.")
+def command(node: str, k: int, as_json: bool) -> None:
+    """De nærmeste tiltakene og initiativene fra andre aktører enn nodens egen.
+
+    NODE er en IRI eller en kort form som «measure/2025-4.1-3» eller
+    «initiative/nav-3». Virker for alle noder i søkeindeksen (også strategier og
+    innsatsområder, som ikke har noen aktør).
+    """
+    from matching.matcher import Matcher
+
+    data = Matcher(get_settings()).similar(node, k=k)
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    n = data["node"]
+    click.echo(f"{n['type']} {n['label']}  [{n['actor'] or 'ingen aktør'}]")
+    for s in data["similar"]:
+        click.echo(f"  {s['score']:.3f} {s['kind']:<9} {s['label'][:70]}  [{s['actor'] or ''}]")
+        click.echo(f"{'':18}{s['why']['summary']}")

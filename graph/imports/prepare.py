@@ -1,0 +1,294 @@
+"""`regiongraf import FILE --actor NAME` and POST /api/import: another actor's list into the graph.
+
+    import_file(settings, data, filename, actor, progress=print, refresh=True, embedder=None) -> ImportResult
+
+The file (CSV, JSON list, Turtle or JSON-LD in our vocabulary) is read, turned into
+rg:Initiative nodes, linked (mentions, aligned types) and validated against the SHACL
+shapes entirely in memory. Only then is one new store generation written, in which the
+actor's named graph {base}/graph/import/{actor-slug} is replaced as a whole: importing the
+same list again replaces it, a broken file changes nothing.
+
+Afterwards (refresh=True) the derived data catch up: the search index is updated and the
+inferred links are rebuilt, so the new initiatives are searchable and show up in duplicates
+at once. The graph is the source of truth: if that refresh fails, the import stands, the
+result says so (`indexed=False`, a warning), and the next `regiongraf build` catches up.
+Those steps live in search/ and are imported lazily, as the build command does, so graph/
+itself keeps working without search installed.
+"""
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import PurePath
+
+import pyoxigraph as ox
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
+
+from graph import ontology
+from graph.imports.initiatives import FocusArea, initiatives_graph
+from graph.imports.rdf import check_rdf, parse_rdf
+from graph.imports.tabular import ImportRefused, decode, looks_like_jsonld, parse_csv, parse_json, parse_json_value
+from graph.iri import graph_iri, node_iri, slug, split_iri
+from graph.linker import TARGET_CLASSES, mention_links
+from graph.materialise import aligned_triples
+from graph.namespaces import RG, bind_prefixes
+from graph.settings import Settings
+from graph.store import GraphStore, replace_graph
+from graph.validate import validate_graph, violations_only
+
+FORMATS = ("csv", "json", "turtle", "json-ld")
+EXTENSIONS = {
+    ".csv": "csv", ".tsv": "csv", ".txt": "csv", ".json": "json", ".jsonld": "json-ld",
+    ".ttl": "turtle", ".turtle": "turtle", ".nt": "turtle",
+}
+FIELD_OF_PATH = {
+    str(RDFS.label): "title", str(RG.text): "description", str(DCTERMS.identifier): "id",
+    "https://schema.org/url": "url", str(RG.theme): "theme",
+}
+
+
+@dataclass
+class ImportResult:
+    actor: str  # label of the actor organisation
+    actor_id: str  # its IRI
+    graph: str  # the named graph that now holds the list
+    format: str
+    count: int  # initiatives imported
+    replaced: int  # initiatives the previous version of this list had (0 = first import)
+    ids: list[str] = field(default_factory=list)
+    generation: str | None = None
+    indexed: bool = False  # search index updated (searchable at once)
+    inferred: bool = False  # inferred links rebuilt (duplicates/overlaps include the list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def detect_format(filename: str, text: str) -> str:
+    ext = PurePath(filename or "").suffix.lower()
+    fmt = EXTENSIONS.get(ext)
+    head = text.lstrip()[:1]
+    if fmt in (None, "json") and head in ("[", "{"):
+        return "json-ld" if looks_like_jsonld(parse_json_value(text, filename)) else "json"
+    if fmt is None:
+        starts = text.lstrip()[:200].lower()
+        if starts.startswith(("@prefix", "@base", "prefix", "base", "<")):
+            return "turtle"
+        return "csv"
+    return fmt
+
+
+# ----------------------------------------------------------------------------- reading the store
+
+
+def _rows(store: ox.Store, query: str):
+    return list(store.query(query, use_default_graph_as_union=True))
+
+
+def find_actor(store: ox.Store, base: str, actor: str) -> tuple[URIRef, str, str]:
+    """(IRI, slug, label) of the actor: a known organisation by slug or name, else a new one."""
+    wanted = actor.strip()
+    key = slug(wanted)
+    rows = _rows(store, f"""
+        SELECT ?o ?name WHERE {{ ?o a <{RG.Organisation}> .
+          OPTIONAL {{ ?o <{RDFS.label}>|<http://www.w3.org/2004/02/skos/core#prefLabel>
+                         |<http://www.w3.org/2004/02/skos/core#altLabel> ?name }} }}""")
+    for by_key in (True, False):
+        for r in rows:
+            parts = split_iri(base, r["o"].value)
+            if not parts or parts[0] != "organisation":
+                continue
+            name = r["name"].value if r["name"] else ""
+            if (by_key and parts[1] == key) or (not by_key and name.casefold() == wanted.casefold()):
+                label = _label(store, r["o"].value) or wanted
+                return URIRef(r["o"].value), parts[1], label
+    return node_iri(base, "Organisation", key), key, wanted
+
+
+def _label(store: ox.Store, iri: str) -> str | None:
+    rows = _rows(store, f"""SELECT ?l WHERE {{ <{iri}> <{RDFS.label}> ?l }}
+                            ORDER BY DESC(LANGMATCHES(LANG(?l), "nb")) LIMIT 1""")
+    return rows[0]["l"].value if rows else None
+
+
+def defined_elsewhere(store: ox.Store, node: URIRef, own_graph: URIRef) -> bool:
+    return any(
+        q.graph_name != ox.NamedNode(str(own_graph))
+        for q in store.quads_for_pattern(ox.NamedNode(str(node)), ox.NamedNode(str(RDF.type)), None, None)
+    )
+
+
+def focus_areas(store: ox.Store) -> list[FocusArea]:
+    rows = _rows(store, f"""
+        SELECT ?fa ?notation ?label WHERE {{ ?fa a <{RG.FocusArea}> .
+          OPTIONAL {{ ?fa <http://www.w3.org/2004/02/skos/core#notation> ?notation }}
+          OPTIONAL {{ ?fa <http://www.w3.org/2004/02/skos/core#prefLabel>|<{RDFS.label}> ?label }} }}""")
+    out: dict[str, FocusArea] = {}
+    for r in rows:
+        fa = out.setdefault(r["fa"].value, FocusArea(URIRef(r["fa"].value), "", []))
+        if r["notation"] and not fa.notation:
+            fa.notation = r["notation"].value
+        if r["label"] and r["label"].value not in fa.labels:
+            fa.labels.append(r["label"].value)
+    return list(out.values())
+
+
+def _to_rdflib(quads) -> Graph:
+    g = Graph()
+    data = ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES)
+    if data:
+        g.parse(data=data.decode("utf-8"), format="nt")
+    return g
+
+
+def names_graph(store: ox.Store) -> Graph:
+    """Everything the linker may link to: organisations, plans and projects with their names."""
+    g = Graph()
+    for cls in TARGET_CLASSES:
+        for q in store.quads_for_pattern(None, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(cls)), None):
+            g += _to_rdflib(store.quads_for_pattern(q.subject, None, None, None))
+    return g
+
+
+def context_graph(store: ox.Store, new: Graph) -> Graph:
+    """What the shapes need to see around the new nodes: the nodes they point to, and their types."""
+    g = Graph()
+    objects = {o for o in new.objects() if isinstance(o, URIRef)} - set(new.subjects())
+    for o in objects:
+        described = _to_rdflib(store.quads_for_pattern(ox.NamedNode(str(o)), None, None, None))
+        g += described
+        for o2 in {x for x in described.objects() if isinstance(x, URIRef)}:
+            g += _to_rdflib(store.quads_for_pattern(ox.NamedNode(str(o2)), ox.NamedNode(str(RDF.type)), None, None))
+    return g
+
+
+def check_collisions(store: ox.Store, base: str, initiatives: list[URIRef], own_graph: URIRef,
+                     filename: str) -> None:
+    """An initiative IRI that another source already describes would merge two nodes: refuse it.
+
+    Derived graphs (inferred links) do not count: they are rebuilt from the sources.
+    """
+    own = ox.NamedNode(str(own_graph))
+    derived = {ox.NamedNode(str(graph_iri(base, "inferred")))}
+    for node in initiatives:
+        for q in store.quads_for_pattern(ox.NamedNode(str(node)), None, None, None):
+            if q.graph_name != own and q.graph_name not in derived:
+                raise ImportRefused(
+                    f"{filename}: <{node}> finnes allerede i {q.graph_name.value}; velg andre id-er "
+                    "(eller et annet aktørnavn), så ikke to lister beskriver samme node"
+                )
+
+
+def count_initiatives(store: ox.Store, graph: URIRef) -> int:
+    return sum(1 for _ in store.quads_for_pattern(
+        None, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(RG.Initiative)), ox.NamedNode(str(graph))))
+
+
+# ----------------------------------------------------------------------------- building
+
+
+def _graph_meta(g: Graph, name: URIRef, actor: URIRef, filename: str, data: bytes, fmt: str) -> None:
+    g.add((name, RDF.type, PROV.Entity))
+    g.add((name, DCTERMS.source, Literal(filename)))
+    g.add((name, DCTERMS.format, Literal(fmt)))
+    g.add((name, PROV.wasAttributedTo, actor))
+    g.add((name, PROV.generatedAtTime,
+           Literal(datetime.now(UTC).isoformat(timespec="seconds"), datatype=XSD.dateTime)))
+    g.add((name, RG.sha256, Literal(hashlib.sha256(data).hexdigest())))
+
+
+def _refuse_violations(new: Graph, context: Graph, where: dict, filename: str) -> None:
+    results = violations_only(validate_graph(new + context))
+    subjects = {str(s) for s in new.subjects()}
+    mine = [v for v in results if v.focus in subjects]
+    if not mine:
+        return
+    first = mine[0]
+    place = where.get(URIRef(first.focus), f"<{first.focus}>")
+    fld = FIELD_OF_PATH.get(first.path or "", first.path.rsplit("#", 1)[-1].rsplit("/", 1)[-1] if first.path else None)
+    field_txt = f", felt «{fld}»" if fld else ""
+    more = f" (og {len(mine) - 1} brudd til)" if len(mine) > 1 else ""
+    raise ImportRefused(f"{filename}, {place}{field_txt}: {first.message}{more}")
+
+
+def prepare(settings: Settings, store: ox.Store, data: bytes, filename: str, actor: str):
+    """Parse, link and validate in memory. Returns (graph name, graph, result skeleton)."""
+    if not actor or not actor.strip():
+        raise ImportRefused("oppgi aktøren som eier listen (--actor «Navn»)")
+    if len(data) > settings.max_upload_bytes:
+        raise ImportRefused(f"{filename}: filen er større enn grensen på {settings.max_upload_bytes} byte")
+    text = decode(data, filename)
+    fmt = detect_format(filename, text)
+    base = settings.base_iri
+    actor_iri, actor_slug, actor_label = find_actor(store, base, actor)
+    name = graph_iri(base, f"import/{actor_slug}")
+    where: dict[URIRef, str] = {}
+    if fmt in ("csv", "json"):
+        records = parse_csv(text, filename) if fmt == "csv" else parse_json(parse_json_value(text, filename), filename)
+        g, where = initiatives_graph(records, base, actor_iri, actor_slug, filename, focus_areas(store))
+        initiatives = list(where)
+    else:
+        g = parse_rdf(text, fmt, filename, base)
+        initiatives = check_rdf(g, actor_iri, filename)
+    check_collisions(store, base, initiatives, name, filename)
+    bind_prefixes(g)
+    if not defined_elsewhere(store, actor_iri, name):
+        g.add((actor_iri, RDF.type, RG.Organisation))
+        g.add((actor_iri, RDFS.label, Literal(actor_label, lang="nb")))
+    g += mention_links(g, names_graph(store) + g)
+    g += aligned_triples(g, ontology.vocabulary())
+    _refuse_violations(g, context_graph(store, g), where, filename)
+    _graph_meta(g, name, actor_iri, PurePath(filename).name, data, fmt)
+    result = ImportResult(
+        actor=actor_label, actor_id=str(actor_iri), graph=str(name), format=fmt,
+        count=len(initiatives), replaced=count_initiatives(store, name), ids=[str(i) for i in initiatives],
+    )
+    return name, g, result
+
+
+def write(store: GraphStore, name: URIRef, g: Graph) -> None:
+    with store.writer(copy_current=True) as new:
+        replace_graph(new, name, g)
+
+
+def import_file(settings: Settings, data: bytes, filename: str, actor: str, progress=print,
+                refresh: bool = True, embedder=None) -> ImportResult:
+    """Import one actor's list; see the module docstring. Raises ImportRefused (a UserError).
+
+    `embedder` (a loaded search.embedding.embedder.Embedder) saves loading the model again when the
+    caller already has one (the API's searcher, tests, benchmarks).
+    """
+    gs = GraphStore(settings.home)
+    filename = filename or "opplastet fil"
+    progress(f"Leser {filename} for {actor} ...")
+    name, g, result = prepare(settings, gs.reader(), data, filename, actor)
+    progress(f"Skriver {result.count} initiativer til {name} ...")
+    write(gs, name, g)
+    result.generation = gs.generation()
+    if refresh:
+        refresh_derived(settings, result, progress, embedder)
+    verb = f"erstattet {result.replaced} med" if result.replaced else "importerte"
+    progress(f"Ferdig: {verb} {result.count} initiativer fra {result.actor} ({result.generation}).")
+    return result
+
+
+def refresh_derived(settings: Settings, result: ImportResult, progress=print, embedder=None) -> None:
+    """Search index, then inferred links; a failure here is a warning, the import stands."""
+    try:
+        from search.index.update import update_index
+
+        update_index(settings, progress=progress, embedder=embedder)
+        result.indexed = True
+    except Exception as err:  # the graph already holds the list; the next build catches up
+        result.warnings.append(f"søkeindeksen ble ikke oppdatert ({err}); kjør 'regiongraf build'")
+        return
+    try:
+        from matching.inferred import rebuild_inferred
+
+        rebuild_inferred(settings, progress=progress)
+        result.inferred = True
+        result.generation = GraphStore(settings.home).generation()
+    except Exception as err:
+        result.warnings.append(f"utledede lenker ble ikke oppdatert ({err}); kjør 'regiongraf build'")

@@ -1,0 +1,430 @@
+"""SPARQL queries in worker processes, so that a runaway query can be stopped.
+
+Oxigraph has no query timeout, and a thread cannot be killed, so each query runs in
+one of a few long-lived worker processes (`QueryPool`). A worker opens the current
+generation read-only, checks the query (`sparql_guard`), runs it with Oxigraph's own
+engine, counts rows or triples up to the size limit and serialises the answer. When the
+time limit passes the worker is killed and replaced; the server never waits longer.
+
+Workers are started with `python -c` (not multiprocessing), so they import only this
+module and pyoxigraph, whatever program the server runs in. On Linux a worker first
+moves into its own user and network namespace when the kernel allows it, so that even
+a SERVICE the guard had missed could not reach the network.
+
+Dataset semantics (documented in the README):
+- no FROM and no default-graph-uri/named-graph-uri: the default graph is the union of
+  all graphs (Oxigraph's union: a triple stored in two graphs matches twice; use
+  DISTINCT), and every named graph can be queried with GRAPH;
+- FROM / FROM NAMED, or the protocol parameters (which override the query's own FROM
+  clauses), select graphs by name as SPARQL 1.1 defines; only graphs the store holds
+  may be named.
+"""
+
+import json
+import os
+import queue
+import socket
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from graph.errors import UserError
+from graph.sparql.guard import QueryRefused, check_query
+
+RESULT_FORMATS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+GRAPH_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+STARTUP_TIMEOUT = 30.0
+
+
+# -- errors (the HTTP layer maps each to a status) ---------------------------
+class QuerySyntaxError(UserError):
+    """The parser's message for a malformed query or update."""
+
+
+class NotAcceptable(UserError):
+    """The client accepts no format this kind of result can be written in."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        super().__init__(kind)
+
+
+class ResultTooLarge(UserError):
+    """More rows or triples than settings.sparql_max_results."""
+
+
+class QueryTimeout(UserError):
+    """The query ran longer than settings.sparql_timeout and was stopped."""
+
+
+class PoolBusy(UserError):
+    """Every worker stayed busy for as long as a query may run."""
+
+
+class WorkerFailed(RuntimeError):
+    """A worker died or misbehaved (a bug or out of memory, not the user's fault)."""
+
+
+_ERRORS = {
+    cls.__name__: cls for cls in (QuerySyntaxError, QueryRefused, ResultTooLarge, UserError, WorkerFailed)
+}
+
+
+# -- jobs and answers --------------------------------------------------------
+@dataclass
+class QueryJob:
+    store: str  # path of the generation to read
+    query: str
+    # The protocol's default-graph-uri / named-graph-uri; None = not given.
+    default_graphs: list[str] | None = None
+    named_graphs: list[str] | None = None
+    # Wanted formats (keys of RESULT_FORMATS / GRAPH_FORMATS); None = nothing acceptable.
+    result_format: str | None = "json"
+    graph_format: str | None = "turtle"
+    max_results: int = 10000
+    prefixes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class GraphsJob:
+    """Named graphs and their sizes, for the service description."""
+
+    store: str
+
+
+@dataclass
+class QueryResult:
+    kind: str  # "solutions", "boolean" or "graph"
+    format: str
+    body: bytes
+    count: int
+
+
+@dataclass
+class GraphSizes:
+    graphs: list[tuple[str, int]]  # (graph IRI, triples), sorted by IRI
+    default_size: int  # triples in the union default graph
+
+
+# -- inside a worker ---------------------------------------------------------
+class _Session:
+    """What a worker keeps between jobs: one open store and an empty one for parsing."""
+
+    def __init__(self):
+        self.path: str | None = None
+        self.store: ox.Store | None = None
+        self.empty = ox.Store()
+
+    def open(self, path: str) -> ox.Store:
+        if path != self.path:
+            self.store = None  # close the old generation first
+            self.store = ox.Store.read_only(path)
+            self.path = path
+        return self.store
+
+
+def execute(job, session: _Session):
+    if isinstance(job, GraphsJob):
+        return _graph_sizes(session.open(job.store))
+    inspection = check_query(job.query)  # refuse SERVICE before Oxigraph sees the text
+    try:
+        session.empty.query(job.query)  # parse only: nothing to evaluate in an empty store
+    except SyntaxError as err:
+        raise QuerySyntaxError(f"Ugyldig SPARQL-spørring: {err}") from None
+    store = session.open(job.store)
+    options = _dataset_options(store, job, [c.iri for c in inspection.from_clauses])
+    results = store.query(job.query, **options)
+    if isinstance(results, ox.QueryBoolean):
+        fmt = _need(job.result_format, "boolean")
+        return QueryResult("boolean", fmt, results.serialize(format=RESULT_FORMATS[fmt]), 1)
+    if isinstance(results, ox.QuerySolutions):
+        fmt = _need(job.result_format, "solutions")
+        variables = [v.value for v in results.variables]
+        rows = _take(results, job.max_results, "rader")
+        body = _solutions_json(variables, rows)
+        if fmt != "json":
+            parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+            body = parsed.serialize(format=RESULT_FORMATS[fmt])
+        return QueryResult("solutions", fmt, body, len(rows))
+    fmt = _need(job.graph_format, "graph")
+    triples = _take(results, job.max_results, "tripler")
+    prefixes = used_prefixes(triples, job.prefixes) if fmt in ("turtle", "rdfxml") else None
+    body = ox.serialize(triples, format=GRAPH_FORMATS[fmt], prefixes=prefixes)
+    return QueryResult("graph", fmt, body, len(triples))
+
+
+def used_prefixes(triples, prefixes: dict[str, str]) -> dict[str, str]:
+    """Only the prefixes some IRI in the triples starts with (Turtle declares every one given)."""
+    iris = {t.value for triple in triples for t in (triple.subject, triple.predicate, triple.object)
+            if isinstance(t, ox.NamedNode)}
+    iris |= {triple.object.datatype.value for triple in triples if isinstance(triple.object, ox.Literal)}
+    return {p: ns for p, ns in prefixes.items() if any(iri.startswith(ns) for iri in iris)}
+
+
+def _dataset_options(store: ox.Store, job: QueryJob, from_iris: list[str]) -> dict:
+    protocol = job.default_graphs is not None or job.named_graphs is not None
+    asked = (job.default_graphs or []) + (job.named_graphs or []) if protocol else from_iris
+    known = {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
+    foreign = [iri for iri in dict.fromkeys(asked) if iri not in known]
+    if foreign:
+        listed = ", ".join(f"<{g}>" for g in sorted(known)) or "ingen"
+        raise QueryRefused(
+            f"<{foreign[0]}> er ikke en av grafene i denne tjenesten, og tjenesten henter aldri data "
+            "fra andre steder (FROM, default-graph-uri and named-graph-uri may only name this "
+            f"service's own graphs). Grafene her: {listed}."
+        )
+    if protocol:  # the protocol's dataset replaces the query's FROM clauses
+        return {
+            "default_graph": [ox.NamedNode(i) for i in job.default_graphs or []],
+            "named_graphs": [ox.NamedNode(i) for i in job.named_graphs or []],
+        }
+    if from_iris:  # Oxigraph applies the query's own FROM / FROM NAMED
+        return {}
+    return {"use_default_graph_as_union": True}
+
+
+def _need(fmt: str | None, kind: str) -> str:
+    if fmt is None:
+        raise NotAcceptable(kind)
+    return fmt
+
+
+def _take(results, limit: int, what: str) -> list:
+    items = []
+    for item in results:
+        items.append(item)
+        if len(items) > limit:
+            raise ResultTooLarge(
+                f"Svaret har mer enn {limit} {what}, som er grensen her (result size limit exceeded). "
+                "Bruk LIMIT og OFFSET for å hente det i deler, eller COUNT for å telle."
+            )
+    return items
+
+
+def _term_json(term) -> dict:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+            if term.direction is not None:
+                out["its:dir"] = str(term.direction)
+        elif term.datatype.value != XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    return {  # a triple term (RDF 1.2)
+        "type": "triple",
+        "value": {
+            "subject": _term_json(term.subject),
+            "predicate": _term_json(term.predicate),
+            "object": _term_json(term.object),
+        },
+    }
+
+
+def _solutions_json(variables: list[str], rows: list) -> bytes:
+    bindings = []
+    for row in rows:
+        binding = {}
+        for i, var in enumerate(variables):
+            term = row[i]
+            if term is not None:
+                binding[var] = _term_json(term)
+        bindings.append(binding)
+    doc = {"head": {"vars": variables}, "results": {"bindings": bindings}}
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _graph_sizes(store: ox.Store) -> GraphSizes:
+    counts = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    graphs = sorted((row["g"].value, int(row["n"].value)) for row in counts)
+    total = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
+    return GraphSizes(graphs, int(next(iter(total))["n"].value))
+
+
+def _isolate_network() -> bool:
+    """Linux: a new user + network namespace has no network at all. False if not allowed."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.unshare(0x10000000 | 0x40000000) == 0  # CLONE_NEWUSER | CLONE_NEWNET
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent() -> None:
+    """Exit when the server dies, even in the middle of a long query."""
+    parent = os.getppid()
+
+    def watch():
+        while True:
+            threading.Event().wait(1.0)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def worker_main(fd: int) -> None:
+    isolated = _isolate_network()  # must happen while the process has a single thread
+    _watch_parent()
+    conn = Connection(fd)
+    conn.send({"ready": True, "isolated": isolated})
+    session = _Session()
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            reply = ("ok", execute(job, session))
+        except NotAcceptable as err:
+            reply = ("not_acceptable", err.kind)
+        except UserError as err:
+            name = type(err).__name__
+            reply = ("error", name if name in _ERRORS else "UserError", str(err))
+        except Exception as err:  # noqa: BLE001 - reported to the server, never lost
+            reply = ("error", "WorkerFailed", f"{type(err).__name__}: {err}")
+        conn.send(reply)
+
+
+# -- in the server -------------------------------------------------------------
+_ROOT = str(Path(__file__).resolve().parents[2])
+_BOOT = (
+    "import sys; sys.path.insert(0, sys.argv[1]); "
+    "from graph.sparql.pool import worker_main; worker_main(int(sys.argv[2]))"
+)
+
+
+class _Worker:
+    def __init__(self):
+        mine, theirs = socket.socketpair()
+        fd = theirs.fileno()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", _BOOT, _ROOT, str(fd)], pass_fds=(fd,), stdin=subprocess.DEVNULL
+        )
+        theirs.close()
+        self.conn = Connection(mine.detach())
+        self.ready = False
+        self.isolated: bool | None = None
+
+    def wait_ready(self) -> None:
+        if self.ready:
+            return
+        if not self.conn.poll(STARTUP_TIMEOUT):
+            raise OSError("startet ikke")
+        hello = self.conn.recv()
+        self.ready, self.isolated = True, hello.get("isolated")
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+        self.conn.close()
+
+
+class QueryPool:
+    """A few worker processes, started on first use; thread-safe, blocking calls.
+
+    `run` blocks its thread, never the event loop: call it from a thread pool.
+    """
+
+    def __init__(self, size: int = 2):
+        self.size = size
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._lock = threading.Lock()
+        self._started = False
+        self._closed = False
+
+    def run(self, job, timeout: float):
+        """Run a job; QueryTimeout after `timeout` seconds of work, PoolBusy after as long waiting."""
+        worker = self._acquire(timeout)
+        try:
+            worker.wait_ready()
+            worker.conn.send(job)
+            if not worker.conn.poll(timeout):
+                worker = self._replace(worker)
+                raise QueryTimeout(
+                    f"Spørringen brukte mer enn {timeout:g} sekunder og ble stoppet (query time limit "
+                    "exceeded). Gjør den smalere, f.eks. med LIMIT eller mer presise mønstre."
+                )
+            reply = worker.conn.recv()
+        except (EOFError, OSError) as err:
+            worker = self._replace(worker)
+            raise WorkerFailed(
+                f"SPARQL-arbeideren stoppet uventet ({type(err).__name__}); prøv igjen. "
+                "(The query worker died, e.g. out of memory.)"
+            ) from None
+        finally:
+            self._release(worker)
+        if reply[0] == "ok":
+            return reply[1]
+        if reply[0] == "not_acceptable":
+            raise NotAcceptable(reply[1])
+        raise _ERRORS[reply[1]](reply[2])
+
+    def network_isolated(self) -> bool | None:
+        """Whether the workers run without network (None until one has started)."""
+        worker = self._acquire(STARTUP_TIMEOUT)
+        try:
+            worker.wait_ready()
+            return worker.isolated
+        finally:
+            self._release(worker)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+        while True:
+            try:
+                self._idle.get_nowait().kill()
+            except queue.Empty:
+                return
+
+    def _acquire(self, timeout: float) -> _Worker:
+        with self._lock:
+            if self._closed:
+                raise WorkerFailed("Spørringstjenesten er stengt.")
+            if not self._started:
+                for _ in range(self.size):
+                    self._idle.put(_Worker())
+                self._started = True
+        try:
+            return self._idle.get(timeout=timeout)
+        except queue.Empty:
+            raise PoolBusy(
+                "Alle spørringsplassene er opptatt; prøv igjen om litt (all query workers are busy)."
+            ) from None
+
+    def _replace(self, worker: _Worker) -> _Worker:
+        worker.kill()
+        return _Worker()
+
+    def _release(self, worker: _Worker) -> None:
+        with self._lock:
+            closed = self._closed
+        if closed:
+            worker.kill()
+        else:
+            self._idle.put(worker)
