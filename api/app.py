@@ -1,8 +1,10 @@
 """The FastAPI application: wiring only; each resource lives in api/routes/."""
 
+import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
@@ -29,16 +31,22 @@ from api.routes import (
 )
 from graph.settings import Settings, get_settings
 from graph.sparql.pool import QueryPool
-from graph.store import GraphStore
+from service.application import Application
+
+log = logging.getLogger("regiongraf")
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
+    # Derived data that lag the graph (a crash between a write and its refresh) are brought up
+    # to date before the first request, so search never serves a stale index.
+    await run_in_threadpool(lambda: app.state.application.catch_up(log.info, build_missing=False))
     yield
     app.state.sparql.close()  # stop the SPARQL worker processes
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, embedder=None) -> FastAPI:
+    """The app; `embedder` shares an already loaded model (tests, benchmarks)."""
     settings = settings or get_settings()
     app = FastAPI(
         title="regiongraf",
@@ -47,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.store = GraphStore(settings.home)
+    app.state.application = Application(settings, embedder)
     app.state.sparql = QueryPool()  # worker processes start on the first query
     install_error_handlers(app)
     # Open data: any web page may read it; writes still need the token.

@@ -1,8 +1,7 @@
-"""FastAPI dependencies: settings, the store and the write token, injected per request."""
+"""FastAPI dependencies: settings, the application layer, the store and the write token, per request."""
 
 import hmac
 import os
-import threading
 from typing import Annotated
 
 import anyio
@@ -11,6 +10,7 @@ from fastapi.security import HTTPBearer
 
 from graph.settings import Settings
 from graph.store import GraphStore
+from service.application import Application
 
 
 def get_settings(request: Request) -> Settings:
@@ -18,7 +18,7 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_store(request: Request) -> GraphStore:
-    return request.app.state.store
+    return request.app.state.application.store
 
 
 # Documents the bearer token in OpenAPI (the "Authorize" button in /docs); require_token checks it.
@@ -28,31 +28,15 @@ bearer_scheme = HTTPBearer(
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[GraphStore, Depends(get_store)]
-_searcher_lock = threading.Lock()
 
 
-def get_searcher(request: Request):
-    """One search.searcher.Searcher per app, loaded on first use (the model takes seconds to load).
-
-    It follows new index versions by itself (Searcher.refresh), so builds and imports need no restart.
-    Raises IndexMissing (a UserError) when no index has been built.
-    """
-    state = request.app.state
-    searcher = getattr(state, "searcher", None)
-    if searcher is None:
-        with _searcher_lock:
-            searcher = getattr(state, "searcher", None)
-            if searcher is None:
-                from search.searcher import Searcher
-
-                searcher = state.searcher = Searcher.load(state.settings)
-    return searcher
+def get_application(request: Request) -> Application:
+    """The application layer (service/application.py): the shared model, searcher and matcher, and
+    every write. One per app, created with it."""
+    return request.app.state.application
 
 
-def loaded_embedder(request: Request):
-    """The app's model if a search already loaded it, so writes need not load it again."""
-    searcher = getattr(request.app.state, "searcher", None)
-    return getattr(searcher, "embedder", None)
+ApplicationDep = Annotated[Application, Depends(get_application)]
 
 
 # The model is CPU-bound: about one search at a time per core. More would oversubscribe the
@@ -92,24 +76,3 @@ def check_token(settings: Settings, given: str | None) -> None:
         raise HTTPException(401, "Denne handlingen krever et token.")
     if not hmac.compare_digest(given.strip().encode(), settings.token.encode()):
         raise HTTPException(403, "Feil token.")
-
-
-def get_matcher(request: Request):
-    """One matching.matcher.Matcher per app (duplicates, overlaps, similar), reloaded when a build or
-    an import has written a newer search index. Raises IndexMissing when none is built."""
-    from search.index.version import IndexMissing, current_version
-
-    state = request.app.state
-    latest = current_version(state.settings.index_dir)
-    if latest is None:
-        raise IndexMissing("Søkeindeksen er ikke bygget ennå. Kjør 'regiongraf build' først.")
-    matcher = getattr(state, "matcher", None)
-    if matcher is None or matcher.index.version != latest:
-        with _searcher_lock:
-            matcher = getattr(state, "matcher", None)
-            if matcher is None or matcher.index.version != latest:
-                from matching.matcher import Matcher
-
-                matcher = state.matcher = Matcher(state.settings)
-    return matcher
-

@@ -3,7 +3,9 @@
 Every error is `{"error": "<Norwegian message>"}` (plus "details" for invalid
 parameters) with the status that says whose fault it is: 400/422 bad input,
 401/403 missing or wrong token, 404 unknown node or page, 406 no acceptable format,
-413 upload too large, 503 no graph built yet. Outside /api a browser asking for
+409 conflict, 413 upload too large, 503 no graph or index built yet, or busy (with Retry-After).
+A UserError raised anywhere below is mapped here, by its kind (graph/errors.py): routes do
+not catch them. Outside /api a browser asking for
 HTML gets the same message as a page. An unexpected exception is a bug: it is
 logged with its traceback and answered with a 500 that does not leak internals.
 """
@@ -19,8 +21,7 @@ from starlette.responses import Response
 
 from api.negotiation import choose
 from api.pages.html import render
-from graph.errors import UserError
-from graph.store import StoreMissing
+from graph.errors import Busy, Conflict, NotFound, NotReady, UserError
 
 log = logging.getLogger("regiongraf.api")
 
@@ -59,6 +60,19 @@ VALIDATION_MESSAGES = {
 }
 
 
+def status_of(exc: UserError) -> tuple[int, dict | None]:
+    """The HTTP status (and headers) for each kind of UserError: the one mapping, for every route."""
+    if isinstance(exc, NotFound):
+        return 404, None
+    if isinstance(exc, Busy):
+        return 503, {"Retry-After": str(exc.retry_after)}
+    if isinstance(exc, NotReady):
+        return 503, None
+    if isinstance(exc, Conflict):
+        return 409, None
+    return 400, None
+
+
 def wants_html(request: Request) -> bool:
     """A browser on a page outside /api: show the error as a page."""
     if request.url.path.startswith("/api/") or request.url.path == "/api":
@@ -95,11 +109,8 @@ def _describe(e: dict) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(UserError)
     async def user_error(request: Request, exc: UserError):
-        return error_response(request, 400, str(exc))
-
-    @app.exception_handler(StoreMissing)
-    async def store_missing(request: Request, exc: StoreMissing):
-        return error_response(request, 503, str(exc))
+        status, headers = status_of(exc)
+        return error_response(request, status, str(exc), headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError):

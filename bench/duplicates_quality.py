@@ -37,20 +37,18 @@ POSITIVE = ("duplicate", "overlap")
 
 def prepare_home(home: Path, embedder=None):
     """A home with the document, the partner list and built indexes; returns (settings, embedder)."""
-    from graph.build import build
-    from graph.imports.prepare import import_file
     from search.embedding.embedder import Embedder
-    from search.index.update import build_index
+    from service.application import Application
 
     models = os.environ.get("REGIONGRAF_MODELS")
     settings = Settings(home=home, models=Path(models) if models else REPO / ".regiongraf" / "models")
     quiet = lambda *_: None  # noqa: E731
-    build(settings, progress=quiet)
-    embedder = embedder or Embedder.load(settings)
-    build_index(settings, progress=quiet, embedder=embedder)
+    app = Application(settings, embedder or Embedder.load(settings))
+    app.build(progress=quiet)
     dev = json.loads(DEVSET.read_text())
     partner = REPO / dev["partner_file"]
-    import_file(settings, partner.read_bytes(), partner.name, dev["actor"], progress=quiet, embedder=embedder)
+    app.import_list(partner.read_bytes(), partner.name, dev["actor"], progress=quiet)
+    embedder = app.embedder()
     return settings, embedder
 
 

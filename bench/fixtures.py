@@ -30,6 +30,6 @@ def load_embedder(settings: Settings):
 
 
 def build_document(settings: Settings) -> None:
-    from graph.build import build
+    from service.application import Application
 
-    build(settings, progress=lambda *_: None)
+    Application(settings).build(refresh=False)

@@ -99,7 +99,7 @@ def main() -> None:
     from search import searcher as searcher_mod
     from search.index import units
     from search.index.lexical import LexicalIndex
-    from search.index.update import build_index
+    from search.index.update import update_index
     from search.searcher import Searcher
 
     devset = load_devset()
@@ -122,12 +122,12 @@ def main() -> None:
         )
         for group, focus, members, label in variants:
             units.WITH_GROUP, units.WITH_FOCUS, units.WITH_MEMBERS = group, focus, members
-            build_index(settings, progress=None, embedder=embedder, full=True)
+            update_index(settings, progress=None, embedder=embedder, full=True)
             s = Searcher.load(settings, embedder=embedder)
             add(f"dense, unit text: {label}", run_config(s, devset, "dense"))
             add(f"hybrid, unit text: {label}", run_config(s, devset))
         units.WITH_GROUP, units.WITH_FOCUS, units.WITH_MEMBERS = defaults
-        build_index(settings, progress=None, embedder=embedder, full=True)
+        update_index(settings, progress=None, embedder=embedder, full=True)
         searcher = Searcher.load(settings, embedder=embedder)
 
         index = searcher.refresh()

@@ -136,7 +136,7 @@ def ann_comparison(base: np.ndarray, queries: np.ndarray, sizes=ANN_SIZES) -> li
 
 
 def main() -> None:
-    from search.index.update import build_index, update_index
+    from search.index.update import update_index
     from search.searcher import Searcher
 
     queries = [q["query"] for q in load_devset()]
@@ -165,13 +165,13 @@ def main() -> None:
         extra["embed_query_ms_p50_by_torch_threads"] = query_threads(embedder, queries)
         print({k: v for k, v in extra.items()}, flush=True)
 
-        build = build_index(settings, progress=None, embedder=embedder, full=True)
+        build = update_index(settings, progress=None, embedder=embedder, full=True)
         searcher = Searcher.load(settings, embedder=embedder)
         rows.append(size_row("dokumentet", searcher, queries, build))
         doc_units = build.units
 
         add_initiatives(settings, MEDIUM - doc_units, seed=1)
-        build = build_index(settings, progress=None, embedder=embedder, full=True)
+        build = update_index(settings, progress=None, embedder=embedder, full=True)
         extra["build_medium"] = {"units": build.units, "seconds": round(build.seconds, 1),
                                  "embed_seconds": round(build.embed_seconds, 1),
                                  "target_s": 120, "met": build.seconds < 120}

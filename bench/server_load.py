@@ -34,10 +34,10 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from bench.report import median, percentile, write
-from graph.build import build
 from graph.namespaces import RG
 from graph.settings import REPO, Settings
 from graph.store import GraphStore
+from service.application import Application
 
 SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", 30))
 CLIENTS = int(os.environ.get("BENCH_LOAD_CLIENTS", 100))
@@ -66,15 +66,8 @@ def free_port() -> int:
 
 def prepare(settings: Settings) -> tuple[list[str], bool]:
     """Build graph (and indexes if possible); return node paths and whether search was indexed."""
-    build(settings, progress=lambda *_: None)
-    indexed = False
-    try:
-        from search.index.update import build_index
-    except ImportError:
-        pass
-    else:
-        build_index(settings, progress=lambda *_: None)
-        indexed = True
+    Application(settings).build()
+    indexed = True
     reader = GraphStore(settings.home).reader()
     prefix = settings.base_iri + "/id/"
     nodes = sorted({q.subject.value[len(settings.base_iri):]

@@ -13,11 +13,11 @@ import pyoxigraph as ox
 from rdflib import Dataset
 
 from bench.report import median, write
-from graph.build import build
 from graph.namespaces import RG
 from graph.settings import Settings
 from graph.store import GraphStore
 from graph.views.stats import CLASS_COUNTS
+from service.application import Application
 
 QUERIES = {
     "class counts": CLASS_COUNTS,
@@ -48,7 +48,7 @@ def _time(fn) -> list[float]:
 def main() -> None:
     with tempfile.TemporaryDirectory() as home:
         settings = Settings(home=Path(home))
-        build(settings, progress=lambda *_: None)
+        Application(settings).build(refresh=False)
         store = GraphStore(settings.home)
         ox_store = store.reader()
         nquads = ox.serialize(ox_store.quads_for_pattern(None, None, None, None), format=ox.RdfFormat.N_QUADS)

@@ -1,27 +1,24 @@
-"""regiongraf build: the graph (and, when search is installed, its indexes) from the sources."""
+"""regiongraf build: the graph from the sources, then its search indexes and inferred links."""
 
 from pathlib import Path
 
 import click
 
-from graph.build import build
-from graph.settings import get_settings
+from cli.context import application, progress, report_warnings
 
 
 @click.command("build")
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--graph-only", is_flag=True, help="Bygg bare grafen, ikke søkeindeksene.")
+@click.option("--graph-only", is_flag=True,
+              help="Bygg bare grafen; søkeindeksen og de utledede lenkene oppdateres ved neste skriving eller "
+                   "første søk.")
 def command(sources: tuple[Path, ...], graph_only: bool) -> None:
     """Bygg grafen fra handlingsprogrammet og de kuraterte faktaene.
 
     SOURCES er ett eller flere handlingsprogram i tekstformat (standard: det medfølgende
     2025-dokumentet). Grafen valideres mot SHACL-formene før den tas i bruk; feiler
-    noe, beholdes forrige versjon urørt.
+    noe, beholdes forrige versjon urørt. Deretter oppdateres søkeindeksen (bare nye og
+    endrede tekster) og de utledede lenkene.
     """
-    settings = get_settings()
-    progress = lambda msg: click.echo(msg, err=True)  # noqa: E731
-    build(settings, list(sources) or None, progress=progress)
-    if not graph_only:
-        from service.refresh import refresh_search
-
-        refresh_search(settings, progress=progress)  # indexes, then duplicates/overlaps/strategy links
+    result = application().build(list(sources) or None, refresh=not graph_only, progress=progress)
+    report_warnings(result)

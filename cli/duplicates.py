@@ -4,7 +4,7 @@ import json
 
 import click
 
-from graph.settings import get_settings
+from cli.context import reading_application
 
 
 def _short(node: dict, width: int = 60) -> str:
@@ -29,9 +29,7 @@ def command(across_actors: bool, actor: str | None, min_score: float | None, clu
     og det de har felles i grafen (innsatsområde, tiltaksgruppe, strategi, prosjekt).
     Bygger på nærmeste-nabo-søk i søkeindeksen.
     """
-    from matching.matcher import Matcher
-
-    matcher = Matcher(get_settings())
+    matcher = reading_application().matcher()
     kwargs = {"across_actors": across_actors, "actor": actor, "min_score": min_score}
     if clusters:
         data = matcher.clusters(**kwargs)

@@ -4,7 +4,8 @@ import json
 
 import click
 
-from graph.settings import get_settings
+from cli.context import reading_application
+from matching.gaps import find_gaps
 
 
 @click.command("gaps")
@@ -18,10 +19,7 @@ def command(k: int, as_json: bool) -> None:
     innsatsområdet, ingen kuratert rg:implements) og/eller «inferred_links» (ingen utledet
     kobling tiltak → strategi i den utledede grafen).
     """
-    from matching.gaps import find_gaps
-    from matching.matcher import Matcher
-
-    data = find_gaps(Matcher(get_settings()), k=k)
+    data = find_gaps(reading_application().matcher(), k=k)
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return

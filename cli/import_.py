@@ -1,13 +1,12 @@
-"""regiongraf import FILE --actor NAME: another actor's list into the graph (graph/importer.py)."""
+"""regiongraf import FILE --actor NAME: another actor's list into the graph."""
 
 import json
 from pathlib import Path
 
 import click
 
+from cli.context import application, progress, report_warnings
 from graph.errors import UserError
-from graph.imports.prepare import import_file
-from graph.settings import get_settings
 
 
 @click.command("import")
@@ -25,17 +24,15 @@ def command(file: Path, actor: str, as_json: bool, no_refresh: bool) -> None:
     aktøren i aktørens egen navngitte graf. En ny import fra samme aktør erstatter den forrige.
     En fil med feil avvises i sin helhet med linje/element og felt; ingenting skrives da.
     """
-    settings = get_settings()
     try:
         data = file.read_bytes()
     except OSError as err:
         raise UserError(f"{file}: kan ikke lese filen ({err.strerror or err})") from None
-    progress = lambda msg: click.echo(msg, err=True)  # noqa: E731
-    result = import_file(settings, data, file.name, actor, progress=progress, refresh=not no_refresh)
-    for warning in result.warnings:
-        click.echo(f"Advarsel: {warning}", err=True)
+    result = application().import_list(data, file.name, actor, refresh=not no_refresh, progress=progress)
+    report_warnings(result)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
-    click.echo(f"{result.count} initiativer fra {result.actor} i {result.graph}"
-               + (f" (erstattet {result.replaced})" if result.replaced else ""))
+    d = result.details
+    click.echo(f"{d['count']} initiativer fra {d['actor']} i {d['graph']}"
+               + (f" (erstattet {d['replaced']})" if d["replaced"] else ""))

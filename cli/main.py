@@ -1,10 +1,22 @@
-"""The `regiongraf` command line. One verb per module in api/commands/."""
+"""The `regiongraf` command line. One verb per module in cli/; each calls the application layer."""
 
 import sys
 
 import click
 
-from cli import build, duplicates, export, gaps, import_, search, serve, similar, stats, validate
+from cli import (
+    build,
+    duplicates,
+    export,
+    gaps,
+    import_,
+    remove_import,
+    search,
+    serve,
+    similar,
+    stats,
+    validate,
+)
 from graph.errors import UserError
 
 
@@ -27,7 +39,7 @@ def main():
     """
 
 
-for module in (build, stats, validate, export, search, serve, import_, duplicates, similar, gaps):
+for module in (build, stats, validate, export, search, serve, import_, remove_import, duplicates, similar, gaps):
     main.add_command(module.command)
 
 

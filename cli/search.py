@@ -5,8 +5,8 @@ import sys
 
 import click
 
+from cli.context import reading_application
 from graph.errors import UserError
-from graph.settings import get_settings
 
 TYPE_NB = {
     "Measure": "Tiltak", "MeasureGroup": "Tiltaksgruppe", "Strategy": "Strategi", "Challenge": "Utfordring",
@@ -39,10 +39,7 @@ def command(query: str, k: int, types: tuple[str, ...], focus_area: str | None, 
     Hvert treff har id, type, label, text, score og context (innsatsområde, tiltaksgruppe,
     faggruppe og lenkede mål, strategier, prosjekter og planer).
     """
-    from search.searcher import open_searcher
-
-    settings = get_settings()
-    searcher = open_searcher(settings, progress=lambda msg: click.echo(msg, err=True))
+    searcher = reading_application().searcher()
     options = {"k": k, "types": list(types) or None, "focus_area": focus_area, "actor": actor,
                "intent": not no_names}
     # Bad filters are an error for the whole run, before any query is read.

@@ -4,7 +4,7 @@ import json
 
 import click
 
-from graph.settings import get_settings
+from cli.context import reading_application
 
 
 @click.command("similar")
@@ -18,9 +18,7 @@ def command(node: str, k: int, as_json: bool) -> None:
     «initiative/nav-3». Virker for alle noder i søkeindeksen (også strategier og
     innsatsområder, som ikke har noen aktør).
     """
-    from matching.matcher import Matcher
-
-    data = Matcher(get_settings()).similar(node, k=k)
+    data = reading_application().matcher().similar(node, k=k)
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return

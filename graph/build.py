@@ -1,15 +1,19 @@
-"""`regiongraf build`: document + curated facts -> validated graph -> new store generation.
+"""The build: documents + curated facts + vocabulary -> validated named graphs.
 
-Everything is parsed, linked and validated in memory first; only a graph that
-conforms to the shapes is written, into a new generation that is then swapped in.
-A failing build therefore leaves the previous store untouched.
+    prepare_build(settings, sources) -> Built     parse, link, align, validate (in memory)
+    apply_build(writable_store, built, base)      write them into a new store generation
+
+Everything is parsed, linked and validated in memory first; only a graph that conforms
+to the shapes is written (by the application layer, service/application.py, into a new
+generation that is then swapped in), so a failing build leaves the previous store untouched.
 """
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.exceptions import ParserError
 from rdflib.namespace import DCTERMS, PROV, RDF, XSD
@@ -23,15 +27,20 @@ from graph.namespaces import RG
 from graph.programme.parser import parse_file
 from graph.programme.to_rdf import programme_graph
 from graph.settings import Settings
-from graph.store import GraphStore, replace_graph
+from graph.store import replace_graph
 from graph.validate import validate_graph, violations_only
 
 
 @dataclass
-class BuildResult:
-    generation: str
-    graphs: dict[str, int] = field(default_factory=dict)  # graph IRI -> triples
-    warnings: int = 0
+class Built:
+    """A validated build, ready to be written: named graph -> graph, and the meta graph."""
+
+    graphs: dict[URIRef, Graph]
+    meta: Graph
+    shacl_warnings: int = 0
+
+    def summary(self) -> dict:
+        return {"graphs": {str(k): len(v) for k, v in self.graphs.items()}, "shacl_warnings": self.shacl_warnings}
 
 
 def load_curated(path: Path, base: str) -> Graph:
@@ -76,7 +85,8 @@ def source_graphs(settings: Settings, sources: list[Path]) -> tuple[dict[URIRef,
     return graphs, origins
 
 
-def build(settings: Settings, sources: list[Path] | None = None, progress=print) -> BuildResult:
+def prepare_build(settings: Settings, sources: list[Path] | None = None, progress=print) -> Built:
+    """Parse, link and validate every source in memory. Raises UserError / ValidationFailed."""
     sources = [Path(s) for s in (sources or [settings.source])]
     progress(f"Leser {', '.join(str(s) for s in sources)} ...")
     graphs, origins = source_graphs(settings, sources)
@@ -91,20 +101,19 @@ def build(settings: Settings, sources: list[Path] | None = None, progress=print)
         report = "\n".join(f"  - {v}" for v in errors[:20])
         more = f"\n  ... og {len(errors) - 20} til" if len(errors) > 20 else ""
         raise ValidationFailed(report + more, len(errors))
-    store = GraphStore(settings.home)
-    meta = _build_meta(graphs, origins)
-    with store.writer(copy_current=True) as new:
-        # Programme graphs not rebuilt now belong to documents no longer given: drop them.
-        for old in list(new.named_graphs()):
-            if "/graph/programme-" in old.value and URIRef(old.value) not in graphs:
-                new.remove_graph(old)
-        for name, g in graphs.items():
-            replace_graph(new, name, g)
-        replace_graph(new, graph_iri(settings.base_iri, "meta"), meta)
-    result = BuildResult(generation=store.generation(), warnings=len(results) - len(errors))
-    result.graphs = {str(k): len(v) for k, v in graphs.items()}
-    progress(f"Ferdig: {sum(result.graphs.values())} tripler i {len(graphs)} grafer ({result.generation}).")
-    return result
+    return Built(graphs, _build_meta(graphs, origins), len(results) - len(errors))
+
+
+def apply_build(store: ox.Store, built: Built, base: str) -> dict:
+    """Write a prepared build into a writable store generation; returns its summary."""
+    # Programme graphs not rebuilt now belong to documents no longer given: drop them.
+    for old in list(store.named_graphs()):
+        if "/graph/programme-" in old.value and URIRef(old.value) not in built.graphs:
+            store.remove_graph(old)
+    for name, g in built.graphs.items():
+        replace_graph(store, name, g)
+    replace_graph(store, graph_iri(base, "meta"), built.meta)
+    return built.summary()
 
 
 def _build_meta(graphs: dict[URIRef, Graph], origins: dict[URIRef, Path]) -> Graph:

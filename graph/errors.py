@@ -22,3 +22,23 @@ class ValidationFailed(UserError):
         self.report = report
         self.count = count
         super().__init__(f"Grafen bryter {count} regel(er) i SHACL-formene; forrige versjon beholdes.\n{report}")
+
+
+# What kind of trouble an error is, independent of how it is shown; api/errors.py maps each
+# kind to an HTTP status in one place (NotFound 404, NotReady and Busy 503, Conflict 409).
+class NotFound(UserError):
+    """The thing asked for does not exist (a node, an actor's list, a generation)."""
+
+
+class NotReady(UserError):
+    """Nothing to serve yet: no graph or no index built."""
+
+
+class Busy(UserError):
+    """Too much work queued; try again shortly (`retry_after` seconds)."""
+
+    retry_after = 1
+
+
+class Conflict(UserError):
+    """The request contradicts what is stored (e.g. an actor name that is already taken)."""

@@ -12,6 +12,7 @@ import os
 import shutil
 import threading
 import time
+from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,21 +20,39 @@ import pyoxigraph as ox
 from oxrdflib import OxigraphStore
 from rdflib import Dataset, Graph
 
-from graph.errors import UserError
+from graph.errors import NotReady
 
 KEEP_GENERATIONS = 3
 
 
-class StoreMissing(UserError):
+class StoreMissing(NotReady):
     """No graph has been built yet."""
 
 
-def replace_graph(store: ox.Store, name: str, graph: Graph) -> None:
-    """Make the named graph `name` of a writable store hold exactly `graph`."""
+def replace_graph(store: ox.Store, name: str, content: Graph | Iterable[ox.Triple | ox.Quad]) -> None:
+    """Make the named graph `name` of a writable store hold exactly `content`.
+
+    `content` is an rdflib Graph (what the build and imports produce) or Oxigraph triples or
+    quads (what the inferred links produce; a quad's own graph name is ignored).
+    """
     target = ox.NamedNode(str(name))
     if store.contains_named_graph(target):
         store.remove_graph(target)
-    store.load(graph.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES, to_graph=target)
+    if isinstance(content, Graph):
+        store.load(content.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES, to_graph=target)
+        return
+    store.add_graph(target)
+    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, target) for t in content)
+
+
+def remove_graph(store: ox.Store, name: str) -> int:
+    """Drop the named graph `name` from a writable store; returns how many triples it held."""
+    target = ox.NamedNode(str(name))
+    if not store.contains_named_graph(target):
+        return 0
+    count = sum(1 for _ in store.quads_for_pattern(None, None, None, target))
+    store.remove_graph(target)
+    return count
 
 
 class GraphStore:

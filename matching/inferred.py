@@ -1,6 +1,7 @@
 """The inferred named graph {base}/graph/inferred: machine-made links, as data, with provenance.
 
-Rebuilt as a whole (after `regiongraf build` has built the index, and after an import):
+Computed as a whole after every write, once the index is up to date (the application layer,
+service/application.py, writes it):
 
 - accepted duplicates: a skos:closeMatch b (both directions; SKOS declares it symmetric);
 - accepted overlaps:   a skos:relatedMatch b (both directions);
@@ -27,7 +28,6 @@ import pyoxigraph as ox
 
 from graph.iri import graph_iri
 from graph.namespaces import PROV, RG, SKOS, SSSOM
-from graph.store import GraphStore
 from matching import overlap, strategy_links
 from matching.explain import GraphFacts, reasons
 
@@ -42,16 +42,17 @@ PREDICATE_OF_KIND = {"duplicate": SKOS.closeMatch, "overlap": SKOS.relatedMatch}
 
 
 @dataclass
-class InferredResult:
+class InferredLinks:
     graph: str
+    quads: list[ox.Quad]
     duplicates: int
     overlaps: int
     strategy_links: int
-    generation: str | None
     seconds: float
 
-    def to_json(self) -> dict:
-        return self.__dict__.copy()
+    def summary(self) -> dict:
+        return {"graph": self.graph, "duplicates": self.duplicates, "overlaps": self.overlaps,
+                "strategy_links": self.strategy_links, "seconds": round(self.seconds, 3)}
 
 
 def _n(iri) -> ox.NamedNode:
@@ -172,28 +173,18 @@ def _method_text() -> str:
     )
 
 
-def rebuild_inferred(settings, progress=print, matcher=None) -> InferredResult:
-    """Replace the inferred graph with links computed from the current index."""
-    from matching.matcher import Matcher
-
+def infer_links(matcher, progress=print) -> InferredLinks:
+    """The inferred graph's quads, computed from the matcher's index (nothing is written here)."""
     progress = progress or (lambda *_: None)
     start = time.perf_counter()
     started = datetime.now(UTC).isoformat(timespec="seconds")
-    matcher = matcher or Matcher(settings)
     quads, counts = inferred_quads(matcher, started)
-    name = _n(graph_iri(settings.base_iri, "inferred"))
-    store = GraphStore(settings.home)
-    with store.writer(copy_current=True) as new:
-        if new.contains_named_graph(name):
-            new.remove_graph(name)
-        new.add_graph(name)
-        new.bulk_extend(quads)
-    result = InferredResult(
-        graph=name.value, duplicates=counts["duplicate"], overlaps=counts["overlap"],
-        strategy_links=counts["strategy"], generation=store.generation(), seconds=time.perf_counter() - start,
+    links = InferredLinks(
+        graph=str(graph_iri(matcher.settings.base_iri, "inferred")), quads=quads, duplicates=counts["duplicate"],
+        overlaps=counts["overlap"], strategy_links=counts["strategy"], seconds=time.perf_counter() - start,
     )
     progress(
-        f"Utledede lenker: {result.duplicates} duplikater, {result.overlaps} overlapp og "
-        f"{result.strategy_links} tiltak–strategi-koblinger i {name.value} ({result.seconds:.1f} s)."
+        f"Utledede lenker: {links.duplicates} duplikater, {links.overlaps} overlapp og "
+        f"{links.strategy_links} tiltak–strategi-koblinger ({links.seconds:.1f} s)."
     )
-    return result
+    return links

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 
-from graph.errors import UserError
+from graph.errors import NotFound, UserError
 from graph.iri import CLASS_OF_KIND
 from graph.store import GraphStore
 from matching import overlap
@@ -22,7 +22,7 @@ RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 MAX_SIMILAR = 100
 
 
-class NodeNotFound(UserError):
+class NodeNotFound(NotFound):
     """The node asked for is not in the index (HTTP 404)."""
 
 

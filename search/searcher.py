@@ -321,35 +321,3 @@ def _filters_applied(types, actor, focus, index: SearchIndex) -> list[dict]:
         out.append({"kind": "filter", "what": "focus_area", "id": focus, "label": labels.get(focus, focus),
                     "message": f"Bare treff innen temaet «{labels.get(focus, focus)}»."})
     return out
-
-
-def open_searcher(settings, progress=None, embedder=None) -> Searcher:
-    """A Searcher for the CLI: builds the index if it is missing and updates it if the graph is newer.
-
-    Updating embeds only changed units, so a stale index costs little; the model is loaded once
-    and shared with the update.
-    """
-    store = GraphStore(settings.home)
-    generation = store.generation()
-    if generation is None:
-        store.reader()  # raises StoreMissing with the Norwegian hint
-    version = current_version(settings.index_dir)
-    stale = version is None
-    if not stale:
-        try:
-            manifest = SearchIndex.load_manifest(settings.index_dir, version)
-            stale = manifest.get("store_generation") != generation or manifest.get("model") != settings.model
-        except (OSError, ValueError):
-            stale = True
-    if embedder is None:
-        from search.embedding.embedder import Embedder
-
-        embedder = Embedder.load(settings)
-    if stale:
-        from search.index.update import update_index
-
-        result = update_index(settings, progress=None, embedder=embedder)
-        if progress and result.version != version:
-            progress(f"Oppdaterte søkeindeksen etter endringer i grafen: {result.embedded} nye/endrede og "
-                     f"{result.removed} fjernede enheter ({result.seconds:.1f} s).")
-    return Searcher.load(settings, embedder=embedder)

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from graph.settings import REPO, Settings
+from service.application import Application
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # Converted models are shared with the developer's home, so tests never convert twice.
@@ -19,10 +20,8 @@ def make_settings(home: Path, **overrides) -> Settings:
 @pytest.fixture(scope="session")
 def built_home(tmp_path_factory) -> Settings:
     """A temporary REGIONGRAF_HOME with the real 2025 document built (graph only)."""
-    from graph.build import build
-
     settings = make_settings(tmp_path_factory.mktemp("home"))
-    build(settings, progress=lambda *_: None)
+    Application(settings).build(refresh=False)
     return settings
 
 
@@ -41,13 +40,16 @@ def indexed_home(tmp_path_factory, embedder) -> Settings:
 
     Read-only for tests: copy it (shutil.copytree(settings.home, ...)) before changing anything.
     """
-    from graph.build import build
-    from search.index.update import build_index
-
     settings = make_settings(tmp_path_factory.mktemp("indexed-home"))
-    build(settings, progress=lambda *_: None)
-    build_index(settings, progress=lambda *_: None, embedder=embedder)
+    result = Application(settings, embedder).build()
+    assert result.refresh.indexed and result.refresh.linked, result.warnings
     return settings
+
+
+def import_list(settings: Settings, data: bytes, filename: str, actor: str, embedder=None,
+                refresh: bool = True) -> dict:
+    """An import through the application layer, as the CLI and the API make it; its result as JSON."""
+    return Application(settings, embedder).import_list(data, filename, actor, refresh=refresh).to_dict()
 
 
 def copy_home(settings: Settings, target: Path) -> Settings:
@@ -62,11 +64,8 @@ def copy_home(settings: Settings, target: Path) -> Settings:
 def partner_home(tmp_path_factory, indexed_home, embedder) -> Settings:
     """indexed_home plus data/partners/eksempel-fylke.csv imported as «Eksempel fylkeskommune»
     (indexed, inferred links built). Read-only for tests: copy_home() it before changing anything."""
-    from graph.imports.prepare import import_file
-
     settings = copy_home(indexed_home, tmp_path_factory.mktemp("partner") / "home")
     partner = REPO / "data" / "partners" / "eksempel-fylke.csv"
-    result = import_file(settings, partner.read_bytes(), partner.name, "Eksempel fylkeskommune",
-                         progress=lambda *_: None, embedder=embedder)
-    assert result.indexed and result.inferred, result.warnings
+    result = import_list(settings, partner.read_bytes(), partner.name, "Eksempel fylkeskommune", embedder)
+    assert result["indexed"] and result["inferred"], result["warnings"]
     return settings

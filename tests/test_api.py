@@ -177,13 +177,12 @@ def test_import_bad_requests(built_home):
         assert 400 <= r.status_code < 500
 
 
-def test_import_writes_the_list(tmp_path, monkeypatch):
-    """The whole route with the real importer (the search refresh is not part of this test)."""
-    from graph.build import build
+def test_import_writes_the_list(tmp_path):
+    """The whole route with the real importer (no search index here: the refresh warns, the import stands)."""
+    from service.application import Application
 
-    monkeypatch.setattr("graph.imports.prepare.refresh_derived", lambda *a, **k: None)
     settings = make_settings(tmp_path, token=TOKEN)
-    build(settings, progress=lambda *_: None)
+    Application(settings).build(refresh=False)
     with TestClient(create_app(settings)) as c:
         r = c.post("/api/import", files={"file": (PARTNER_CSV.name, PARTNER_CSV.read_bytes(), "text/csv")},
                    data={"actor": "Eksempel fylke"}, headers={"Authorization": f"Bearer {TOKEN}"})
@@ -199,15 +198,11 @@ def test_import_writes_the_list(tmp_path, monkeypatch):
 @pytest.fixture(scope="module")
 def search_client(tmp_path_factory, embedder):
     """A home of its own with search indexes, and the session's model (loaded once)."""
-    from graph.build import build
-    from search.index.update import build_index
-    from search.searcher import Searcher
+    from service.application import Application
 
     settings = make_settings(tmp_path_factory.mktemp("search-home"))
-    build(settings, progress=lambda *_: None)
-    build_index(settings, progress=lambda *_: None, embedder=embedder)
-    app = create_app(settings)
-    app.state.searcher = Searcher.load(settings, embedder=embedder)
+    Application(settings, embedder).build()
+    app = create_app(settings, embedder)
     with TestClient(app) as c:
         yield c
 

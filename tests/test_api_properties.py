@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 
 from api.app import create_app
 from graph.settings import REPO, Settings
-from graph.store import GraphStore
 from tests.conftest import make_settings
 
 MAX_EXAMPLES = 15
@@ -31,16 +30,12 @@ schema = (
 
 @pytest.fixture(scope="module", autouse=True)
 def _serve_built_graph(tmp_path_factory, embedder):
-    from graph.build import build
-    from search.index.update import build_index
-    from search.searcher import Searcher
+    from service.application import Application
 
     settings = make_settings(tmp_path_factory.mktemp("fuzz-home"))
-    build(settings, progress=lambda *_: None)
-    build_index(settings, progress=lambda *_: None, embedder=embedder)
+    Application(settings, embedder).build()
     APP.state.settings = settings
-    APP.state.store = GraphStore(settings.home)
-    APP.state.searcher = Searcher.load(settings, embedder=embedder)
+    APP.state.application = Application(settings, embedder)
 
 
 @schema.parametrize()

@@ -5,12 +5,12 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS
 
-from graph.build import build
 from graph.errors import FormatError, ValidationFailed
 from graph.iri import graph_iri
 from graph.namespaces import RG, SCHEMA
 from graph.settings import REPO
 from graph.store import GraphStore
+from service.application import Application
 from tests.conftest import make_settings
 
 DOC = REPO / "data" / "handlingsprogram-2025.txt"
@@ -26,7 +26,7 @@ def programme_graph(settings) -> Graph:
 
 def test_two_builds_of_the_same_document_are_isomorphic(built_home, tmp_path):
     other = make_settings(tmp_path)
-    build(other, progress=lambda *_: None)
+    Application(other).build(refresh=False)
     assert isomorphic(programme_graph(built_home), programme_graph(other))
 
 
@@ -37,7 +37,7 @@ def test_keys_do_not_depend_on_wording(tmp_path):
         encoding="utf-8",
     )
     settings = make_settings(tmp_path / "home")
-    build(settings, [edited], progress=lambda *_: None)
+    Application(settings).build([edited], refresh=False)
     node = URIRef(f"{settings.base_iri}/id/measure/2025-4.1-2")
     text = str(programme_graph(settings).value(node, RG.text))
     assert text.startswith("Felles takst- og sonesystem")
@@ -71,7 +71,7 @@ def test_text_mentions_link_to_curated_nodes(built_home):
 
 def test_a_failing_build_leaves_the_previous_store_intact(tmp_path):
     settings = make_settings(tmp_path / "home")
-    build(settings, progress=lambda *_: None)
+    Application(settings).build(refresh=False)
     store = GraphStore(settings.home)
     before = store.generation()
     triples = len(store.dataset())
@@ -79,7 +79,7 @@ def test_a_failing_build_leaves_the_previous_store_intact(tmp_path):
     broken = tmp_path / "broken.txt"
     broken.write_text(DOC.read_text().replace("3. Klima, miljø og natur", "7. Klima, miljø og natur"))
     with pytest.raises(FormatError) as err:
-        build(settings, [broken], progress=lambda *_: None)
+        Application(settings).build([broken], refresh=False)
     assert "linje" in str(err.value)
     assert store.generation() == before
 
@@ -87,7 +87,7 @@ def test_a_failing_build_leaves_the_previous_store_intact(tmp_path):
     unlabelled = "\n<id/project/x> a <https://data.osloregionen.no/def/regiongraf#Project> .\n"
     bad_curated.write_text((REPO / "data" / "curated.ttl").read_text() + unlabelled)
     with pytest.raises(ValidationFailed) as err:
-        build(make_settings(settings.home, curated=bad_curated), progress=lambda *_: None)
+        Application(make_settings(settings.home, curated=bad_curated)).build(refresh=False)
     assert "project/x" in str(err.value)
     assert store.generation() == before
     assert len(store.dataset()) == triples
@@ -96,7 +96,7 @@ def test_a_failing_build_leaves_the_previous_store_intact(tmp_path):
 
 def test_base_is_configurable(tmp_path):
     settings = make_settings(tmp_path, base="https://example.org/rg/")
-    build(settings, progress=lambda *_: None)
+    Application(settings).build(refresh=False)
     ds: Dataset = GraphStore(settings.home).dataset()
     node = URIRef("https://example.org/rg/id/measure/2025-5.1.1-1")
     assert any(ds.quads((node, RDF.type, RG.Measure, None)))

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from graph.publish.export import export
 from graph.settings import get_settings
 from graph.store import GraphStore
+from service.application import Application
 from tests.conftest import copy_home
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -106,8 +107,6 @@ def test_similar_lists_other_actors_and_unknown_is_not_found(matcher, partner_ho
 
 
 def test_inferred_graph_has_links_with_provenance_and_is_replaced_on_rebuild(partner_home, tmp_path):
-    from matching.inferred import rebuild_inferred
-
     settings = copy_home(partner_home, tmp_path / "home")
     store = GraphStore(settings.home)
     inferred = ox.NamedNode(f"{settings.base_iri}/graph/inferred")
@@ -130,8 +129,8 @@ def test_inferred_graph_has_links_with_provenance_and_is_replaced_on_rebuild(par
     size = sum(1 for _ in store.reader().quads_for_pattern(None, None, None, inferred))
     before = store.generation()
 
-    result = rebuild_inferred(settings, progress=lambda *_: None)
-    assert store.generation() != before and result.duplicates >= 2 and result.strategy_links > 0
+    result = Application(settings).refresh().refresh.inferred
+    assert store.generation() != before and result["duplicates"] >= 2 and result["strategy_links"] > 0
     assert sum(1 for _ in store.reader().quads_for_pattern(None, None, None, inferred)) == size
     activities = {q.subject for q in store.reader().quads_for_pattern(
         None, ox.NamedNode("http://www.w3.org/ns/prov#startedAtTime"), None, inferred)}

@@ -6,10 +6,9 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from graph.imports.prepare import import_file
 from graph.settings import get_settings
 from graph.store import GraphStore
-from tests.conftest import copy_home
+from tests.conftest import copy_home, import_list
 
 RG = "https://data.osloregionen.no/def/regiongraf#"
 QUIET = lambda *_: None  # noqa: E731
@@ -37,12 +36,12 @@ def initiatives(settings) -> set[str]:
 def test_csv_import_is_searchable_at_once_and_reimport_replaces(home, embedder):
     from search.searcher import Searcher
 
-    result = import_file(home, CSV, "viken.csv", "Viken fylkeskommune", progress=QUIET, embedder=embedder)
-    assert (result.count, result.replaced, result.format) == (3, 0, "csv")
-    assert result.indexed and result.inferred and not result.warnings
+    result = import_list(home, CSV, "viken.csv", "Viken fylkeskommune", embedder)
+    assert (result["count"], result["replaced"], result["format"]) == (3, 0, "csv")
+    assert result["indexed"] and result["inferred"] and not result["warnings"]
     base = home.base_iri
-    assert result.graph == f"{base}/graph/import/viken-fylkeskommune"
-    assert f"{base}/id/initiative/viken-fylkeskommune-v1" in result.ids
+    assert result["graph"] == f"{base}/graph/import/viken-fylkeskommune"
+    assert f"{base}/id/initiative/viken-fylkeskommune-v1" in result["ids"]
 
     hits = Searcher.load(home, embedder).search("sykkelhotell ved stasjonen", k=3)
     assert hits[0]["id"] == f"{base}/id/initiative/viken-fylkeskommune-v1"
@@ -51,12 +50,12 @@ def test_csv_import_is_searchable_at_once_and_reimport_replaces(home, embedder):
     assert ox.NamedNode(f"{base}/id/focus-area/2025-5.1") in {
         q.object for q in store.quads_for_pattern(v2, ox.NamedNode(RG + "focusArea"), None, None)}
 
-    again = import_file(home, CSV, "viken.csv", "Viken fylkeskommune", progress=QUIET, embedder=embedder)
-    assert (again.count, again.replaced) == (3, 3)
+    again = import_list(home, CSV, "viken.csv", "Viken fylkeskommune", embedder)
+    assert (again["count"], again["replaced"]) == (3, 3)
     assert len(initiatives(home)) == 3
     shorter = b"\n".join(CSV.splitlines()[:3])  # v3 dropped from the list
-    third = import_file(home, shorter, "viken.csv", "Viken fylkeskommune", progress=QUIET, embedder=embedder)
-    assert (third.count, third.replaced) == (2, 3)
+    third = import_list(home, shorter, "viken.csv", "Viken fylkeskommune", embedder)
+    assert (third["count"], third["replaced"]) == (2, 3)
     assert f"{base}/id/initiative/viken-fylkeskommune-v3" not in initiatives(home)
     ids = {h["id"] for h in Searcher.load(home, embedder).search("matfestival", k=5)}
     assert f"{base}/id/initiative/viken-fylkeskommune-v3" not in ids
@@ -67,11 +66,11 @@ def test_json_and_turtle_imports_and_curated_actor(home, embedder):
         {"title": "Jobbsjansen", "description": "Kvalifisering av innvandrere utenfor arbeidslivet.", "id": 7},
         {"title": "Sommerjobb for ungdom", "url": "https://www.nav.no/sommerjobb"},
     ]).encode()
-    result = import_file(home, data, "nav.json", "NAV", progress=QUIET, embedder=embedder)
+    result = import_list(home, data, "nav.json", "NAV", embedder)
     base = home.base_iri
-    assert result.format == "json" and result.count == 2
-    assert result.actor_id == f"{base}/id/organisation/nav"  # the curated organisation, not a new one
-    assert f"{base}/id/initiative/nav-7" in result.ids and f"{base}/id/initiative/nav-2" in result.ids
+    assert result["format"] == "json" and result["count"] == 2
+    assert result["actor_id"] == f"{base}/id/organisation/nav"  # the curated organisation, not a new one
+    assert f"{base}/id/initiative/nav-7" in result["ids"] and f"{base}/id/initiative/nav-2" in result["ids"]
 
     ttl = (
         b"@prefix rg: <https://data.osloregionen.no/def/regiongraf#> .\n"
@@ -79,11 +78,11 @@ def test_json_and_turtle_imports_and_curated_actor(home, embedder):
         b"<id/initiative/ruter-1> a rg:Initiative ; rdfs:label \"Nattbuss\"@nb ;\n"
         b"  rg:text \"Flere nattbusser mellom Oslo og nabokommunene i helgene.\"@nb .\n"
     )
-    ruter = import_file(home, ttl, "ruter.ttl", "Ruter", progress=QUIET, embedder=embedder)
-    assert ruter.format == "turtle" and ruter.ids == [f"{base}/id/initiative/ruter-1"]
+    ruter = import_list(home, ttl, "ruter.ttl", "Ruter", embedder)
+    assert ruter["format"] == "turtle" and ruter["ids"] == [f"{base}/id/initiative/ruter-1"]
     store = GraphStore(home.home).reader()
     owner = {q.object.value for q in store.quads_for_pattern(
-        ox.NamedNode(ruter.ids[0]), ox.NamedNode(RG + "proposedBy"), None, None)}
+        ox.NamedNode(ruter["ids"][0]), ox.NamedNode(RG + "proposedBy"), None, None)}
     assert owner == {f"{base}/id/organisation/ruter"}
     assert len(initiatives(home)) == 3
 
@@ -130,7 +129,7 @@ def test_malformed_files_are_refused_whole_and_nothing_is_lost(scratch_home, cas
     store = GraphStore(scratch_home.home)
     before = store.generation()
     with pytest.raises(ImportRefused) as err:
-        import_file(scratch_home, data, filename, "Test", progress=QUIET, refresh=False)
+        import_list(scratch_home, data, filename, "Test", refresh=False)
     assert message in str(err.value)
     assert str(err.value).startswith(filename)
     assert store.generation() == before  # no new generation: nothing half-imported, nothing lost
@@ -154,10 +153,10 @@ def test_cli_import_refuses_with_line_and_field(scratch_home, tmp_path, monkeypa
 def test_an_iri_another_list_already_uses_is_refused(scratch_home):
     from graph.imports.tabular import ImportRefused
 
-    import_file(scratch_home, b"id,title\nb-1,Sykkelveier\n", "a.csv", "A", progress=QUIET, refresh=False)
+    import_list(scratch_home, b"id,title\nb-1,Sykkelveier\n", "a.csv", "A", refresh=False)
     before = GraphStore(scratch_home.home).generation()
     with pytest.raises(ImportRefused, match="finnes allerede i .*/graph/import/a;"):
-        import_file(scratch_home, b"id,title\n1,Gangveier\n", "ab.csv", "A B", progress=QUIET, refresh=False)
+        import_list(scratch_home, b"id,title\n1,Gangveier\n", "ab.csv", "A B", refresh=False)
     assert GraphStore(scratch_home.home).generation() == before
 
 
@@ -166,6 +165,6 @@ def test_reimporting_a_list_that_has_inferred_links_replaces_it(partner_home, tm
 
     settings = copy_home(partner_home, tmp_path / "home")
     partner = REPO / "data" / "partners" / "eksempel-fylke.csv"
-    again = import_file(settings, partner.read_bytes(), partner.name, "Eksempel fylkeskommune",
-                        progress=QUIET, refresh=False)
-    assert again.count == again.replaced == 22
+    again = import_list(settings, partner.read_bytes(), partner.name, "Eksempel fylkeskommune",
+                        refresh=False)
+    assert again["count"] == again["replaced"] == 22

@@ -11,12 +11,11 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDFS, SKOS
 
 from api.app import create_app
-from graph.build import build
 from graph.iri import graph_iri
 from graph.namespaces import RG
 from graph.programme.parser import parse_file
 from graph.store import GraphStore
-from tests.conftest import make_settings
+from tests.conftest import copy_home
 
 
 @pytest.fixture(scope="module")
@@ -206,10 +205,9 @@ def test_other_downloads_parse(client, ext, fmt):
 
 
 @pytest.fixture(scope="module")
-def home_with_inferred(tmp_path_factory):
-    """A home of its own (the shared one stays untouched) with one inferred link added."""
-    settings = make_settings(tmp_path_factory.mktemp("inferred-home"))
-    build(settings, progress=lambda *_: None)
+def home_with_inferred(indexed_home, tmp_path_factory):
+    """A copy of the indexed home (index and inferred links up to date) with one more inferred link."""
+    settings = copy_home(indexed_home, tmp_path_factory.mktemp("inferred") / "home")
     base = settings.base_iri
     quad = ox.Quad(ox.NamedNode(f"{base}/id/measure/2025-5.1.1-7"), ox.NamedNode(str(RG.implements)),
                    ox.NamedNode(f"{base}/id/strategy/2025-4-p1-1"), ox.NamedNode(str(graph_iri(base, "inferred"))))

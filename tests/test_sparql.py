@@ -302,7 +302,7 @@ def writable(tmp_path):
     fill(GraphStore(tmp_path))
     app = make_app(tmp_path)
     with TestClient(app) as c:
-        yield c, app.state.store
+        yield c, app.state.application.store
 
 
 INSERT = f'INSERT DATA {{ GRAPH <{CURATED}> {{ <{BASE}/id/plan/ny> <{LABEL}> "Ny plan"@nb }} }}'

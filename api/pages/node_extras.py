@@ -17,7 +17,7 @@ from markupsafe import Markup
 from api.pages import choices as pages  # noqa: F401  (template helpers: type_label ...)
 from api.pages.html import hrefs
 from api.pages.picture import neighbourhood_svg
-from graph.errors import UserError
+from graph.errors import NotFound, NotReady, UserError
 from graph.views.neighbourhood import neighbourhood
 
 log = logging.getLogger("regiongraf.pages")
@@ -37,14 +37,10 @@ def node_extras(request: Request, reader: ox.Store, iri: str, label: str | None)
 
 def similar(request: Request, iri: str, k: int = SIMILAR_K) -> list[dict] | None:
     """Most similar proposals of other actors, best first; None when the node is not searchable."""
-    from api.deps import get_matcher
-    from matching.matcher import NodeNotFound
-    from search.index.version import IndexMissing
-
     try:
-        found = get_matcher(request).similar(iri, k=k)["similar"]
+        found = request.app.state.application.matcher().similar(iri, k=k)["similar"]
         return [s for s in found if s["score"] > 0]  # below 0: less alike than two random proposals
-    except (NodeNotFound, IndexMissing):
+    except (NotFound, NotReady):
         return None
     except UserError as err:
         log.warning("Lignende tiltak for %s: %s", iri, err)

@@ -8,11 +8,10 @@ or, with clusters=true, a list of clusters (search/clusters.py).
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
-from api.deps import get_matcher
-from graph.errors import UserError
+from api.deps import ApplicationDep
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -24,7 +23,7 @@ router = APIRouter(prefix="/api", tags=["api"])
                503: {"description": "Søkeindeksen er ikke bygget ennå"}},
 )
 async def duplicates(
-    request: Request,
+    app: ApplicationDep,
     across_actors: Annotated[bool, Query(description="Bare par mellom ulike aktører.")] = False,
     actor: Annotated[str | None, Query(max_length=200, description=(
         "Bare par der én av de to er foreslått av denne aktøren (navn, nøkkel eller IRI)."))] = None,
@@ -34,19 +33,13 @@ async def duplicates(
     limit: Annotated[int | None, Query(ge=1, le=10000, description="Høyst så mange par/klynger.")] = None,
 ) -> list[dict]:
     """Tiltak og initiativer som er skrevet to ganger («duplicate») eller overlapper («overlap»)."""
-    from search.index.version import IndexMissing
 
     def work():
-        matcher = get_matcher(request)
+        matcher = app.matcher()
         kwargs = {"across_actors": across_actors, "actor": actor or None, "min_score": min_score}
         if clusters:
             found = matcher.clusters(**kwargs)
             return found[:limit] if limit else found
         return matcher.duplicates(**kwargs, limit=limit)
 
-    try:
-        return await run_in_threadpool(work)
-    except IndexMissing as err:
-        raise HTTPException(503, str(err)) from None
-    except UserError as err:
-        raise HTTPException(400, str(err)) from None
+    return await run_in_threadpool(work)

@@ -6,10 +6,11 @@ which basis (structure / inferred_links), with the closest measures and initiati
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
-from api.deps import get_matcher
+from api.deps import ApplicationDep
+from matching.gaps import find_gaps
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -17,14 +18,8 @@ router = APIRouter(prefix="/api", tags=["api"])
 @router.get("/gaps", summary="Hull: innsatsområder og strategier uten tiltak",
             responses={503: {"description": "Søkeindeksen er ikke bygget ennå"}})
 async def gaps(
-    request: Request,
+    app: ApplicationDep,
     k: Annotated[int, Query(ge=1, le=20, description="Antall forslag per hull.")] = 5,
 ) -> dict:
     """Innsatsområder og strategier som ingen tiltak dekker, med de nærmeste kandidatene."""
-    from matching.gaps import find_gaps
-    from search.index.version import IndexMissing
-
-    try:
-        return await run_in_threadpool(lambda: find_gaps(get_matcher(request), k=k))
-    except IndexMissing as err:
-        raise HTTPException(503, str(err)) from None
+    return await run_in_threadpool(lambda: find_gaps(app.matcher(), k=k))

@@ -1,14 +1,21 @@
-"""GET /health: is the service up, and is there a graph to serve."""
+"""GET /health: is the service up, is there a graph to serve, and do the derived data keep up."""
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
-from api.deps import get_store
-from graph.store import GraphStore
+from api.deps import ApplicationDep
 
 router = APIRouter()
 
 
 @router.get("/health", tags=["drift"])
-def health(store: GraphStore = Depends(get_store)) -> dict:
-    gen = store.generation()
-    return {"status": "ok" if gen else "ingen graf", "generation": gen}
+def health(app: ApplicationDep) -> dict:
+    """`status` is "ok", "ingen graf" (nothing built yet) or "henger etter" (the search index or the
+    inferred links lag the graph; `lagging` says which, and the next write or start catches up)."""
+    state = app.status()
+    if state["generation"] is None:
+        status = "ingen graf"
+    elif state["lagging"]:
+        status = "henger etter"
+    else:
+        status = "ok"
+    return {"status": status, **state}

@@ -1,4 +1,4 @@
-"""POST /api/import: a partner's list (CSV, JSON, Turtle, JSON-LD) into the graph.
+"""POST /api/import and DELETE /api/imports/{actor}: a partner's list into the graph, and out again.
 
 Needs the write token. The size limit (REGIONGRAF_MAX_UPLOAD_BYTES) is enforced before
 anything is parsed: a Content-Length that is too large is refused at once, and the body
@@ -13,8 +13,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from api.deps import SettingsDep, bearer_scheme, loaded_embedder, require_token
-from graph.imports.prepare import import_file
+from api.deps import ApplicationDep, SettingsDep, bearer_scheme, require_token
 
 router = APIRouter(prefix="/api", tags=["api"])
 log = logging.getLogger("regiongraf.import")
@@ -91,7 +90,7 @@ def _replay(request: Request, body: bytes) -> Request:
         422: {"description": "Mangler fil eller aktør"},
     },
 )
-async def import_list(request: Request, settings: SettingsDep) -> dict:
+async def import_list(request: Request, settings: SettingsDep, app: ApplicationDep) -> dict:
     """Les inn en liste med initiativer fra en annen aktør (multipart: `file` og `actor`).
 
     Listen valideres før noe skrives; en ny import fra samme aktør erstatter den forrige.
@@ -122,6 +121,21 @@ async def import_list(request: Request, settings: SettingsDep) -> dict:
         filename = upload.filename or "opplastet fil"
     finally:
         await form.close()
-    result = await run_in_threadpool(
-        import_file, settings, data, filename, actor.strip(), log.info, embedder=loaded_embedder(request))
+    result = await run_in_threadpool(lambda: app.import_list(data, filename, actor.strip(), progress=log.info))
+    return result.to_dict()
+
+
+@router.delete(
+    "/imports/{actor}",
+    summary="Fjern en importert liste",
+    dependencies=[Depends(bearer_scheme), Depends(require_token)],
+    responses={401: {"description": "Mangler token"}, 403: {"description": "Feil token, eller skriving er slått av"},
+               404: {"description": "Ingen importert liste fra denne aktøren"}},
+)
+async def remove_list(actor: str, app: ApplicationDep) -> dict:
+    """Fjern listen aktøren har importert (navn, nøkkel eller IRI), med søkeindeks og utledede lenker.
+
+    Krever `Authorization: Bearer <token>`. Forrige versjon av grafen beholdes.
+    """
+    result = await run_in_threadpool(lambda: app.remove_import(actor, progress=log.info))
     return result.to_dict()

@@ -17,10 +17,9 @@ for a slot instead; everything else keeps flowing.
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 
-from api.deps import get_searcher, search_limiter
-from graph.errors import UserError
+from api.deps import ApplicationDep, search_limiter
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -33,6 +32,7 @@ router = APIRouter(prefix="/api", tags=["api"])
 )
 async def search(
     request: Request,
+    app: ApplicationDep,
     q: Annotated[str, Query(min_length=1, max_length=2000, description="Hva du leter etter, med vanlige ord.")],
     k: Annotated[int, Query(ge=1, le=100, description="Antall treff.")] = 10,
     type: Annotated[list[str] | None, Query(max_length=40, description=(
@@ -43,15 +43,9 @@ async def search(
         "Bare det denne aktøren har foreslått: navn eller IRI (f.eks. Kraftgruppen)."))] = None,
 ) -> list[dict]:
     """Semantisk + leksikalsk (hybrid) søk. Treffene viser hvor hvert element hører hjemme."""
-    from search.index.version import IndexMissing
 
     def run() -> list[dict]:
-        return get_searcher(request).search_with_meta(q, k=k, types=type or None, focus_area=focus_area or None,
-                                                      actor=actor or None)["hits"]
+        return app.searcher().search_with_meta(q, k=k, types=type or None, focus_area=focus_area or None,
+                                               actor=actor or None)["hits"]
 
-    try:
-        return await anyio.to_thread.run_sync(run, limiter=search_limiter(request))
-    except IndexMissing as err:
-        raise HTTPException(503, str(err)) from None
-    except UserError as err:
-        raise HTTPException(400, str(err)) from None
+    return await anyio.to_thread.run_sync(run, limiter=search_limiter(request))

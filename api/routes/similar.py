@@ -6,11 +6,10 @@ other actors. 404 when the node is not in the index.
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
-from api.deps import get_matcher
-from graph.errors import UserError
+from api.deps import ApplicationDep
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -22,20 +21,10 @@ router = APIRouter(prefix="/api", tags=["api"])
                503: {"description": "Søkeindeksen er ikke bygget ennå"}},
 )
 async def similar(
-    request: Request,
+    app: ApplicationDep,
     id: Annotated[str, Query(min_length=1, max_length=1000, description=(
         "Nodens IRI, eller kort form som measure/2025-4.1-3."))],
     k: Annotated[int, Query(ge=1, le=100, description="Antall.")] = 10,
 ) -> dict:
     """De nærmeste tiltakene og initiativene fra andre aktører enn nodens egen, med begrunnelse."""
-    from matching.matcher import NodeNotFound
-    from search.index.version import IndexMissing
-
-    try:
-        return await run_in_threadpool(lambda: get_matcher(request).similar(id, k=k))
-    except IndexMissing as err:
-        raise HTTPException(503, str(err)) from None
-    except NodeNotFound as err:
-        raise HTTPException(404, str(err)) from None
-    except UserError as err:
-        raise HTTPException(400, str(err)) from None
+    return await run_in_threadpool(lambda: app.matcher().similar(id, k=k))

@@ -32,7 +32,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
-from api.deps import get_settings, get_store, loaded_embedder, require_token
+from api.deps import get_application, get_settings, get_store, require_token
 from api.negotiation import parse_accept
 from api.pages.sparql_page import page
 from graph.errors import UserError
@@ -54,9 +54,7 @@ from graph.sparql.pool import (
     WorkerFailed,
     used_prefixes,
 )
-from graph.sparql.update import apply_update
 from graph.store import GraphStore, StoreMissing
-from service.refresh import refresh_if_indexed
 
 log = logging.getLogger("regiongraf.sparql")
 router = APIRouter(tags=["sparql"])
@@ -339,14 +337,13 @@ async def _update(request: Request, params: dict[str, list[str]], settings: Sett
             {"error": "using-graph-uri og using-named-graph-uri støttes ikke; bruk USING i oppdateringen."},
             status_code=400,
         )
+    app = get_application(request)
     try:
-        outcome = await run_in_threadpool(apply_update, store, updates[0])
+        # The application layer writes a new generation, then refreshes index and inferred links.
+        result = await run_in_threadpool(lambda: app.update(updates[0], progress=log.info))
     except UserError as err:
         return JSONResponse({"error": str(err)}, status_code=400)
-    # Search and inferred links follow the graph, as after a build or an import.
-    outcome["search"] = await run_in_threadpool(
-        refresh_if_indexed, settings, log.info, loaded_embedder(request))
-    return JSONResponse({"message": "Oppdatert; en ny versjon av grafen er tatt i bruk."} | outcome)
+    return JSONResponse({"message": "Oppdatert; en ny versjon av grafen er tatt i bruk."} | result.to_dict())
 
 
 # -- service description ----------------------------------------------------------

@@ -11,10 +11,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from api.cache import app_cache
-from api.deps import StoreDep, get_matcher
+from api.deps import StoreDep, get_application
+from api.errors import status_of
 from api.pages.choices import page
 from graph.errors import UserError
-from search.index.version import IndexMissing
+from matching.gaps import find_gaps
 
 router = APIRouter(tags=["nettsider"])
 
@@ -26,12 +27,10 @@ BASIS = {
 
 @router.get("/hull", summary="Hull: temaer og strategier uten tiltak", include_in_schema=False)
 def gaps_page(request: Request, store: StoreDep, k: Annotated[int, Query(ge=1, le=10)] = 3):
-    from matching.gaps import find_gaps
-
     ctx = {"active": "/hull", "k": k, "basis_names": BASIS, "gaps": None, "groups": [], "error": None}
     status = 200
     try:
-        matcher = get_matcher(request)
+        matcher = get_application(request).matcher()
         cache = app_cache(request.app, "gap_cache", maxsize=16)
         gaps = cache.get(f"{matcher.index.version}-{store.generation()}", k, lambda: find_gaps(matcher, k=k))
         ctx["gaps"] = gaps
@@ -41,8 +40,6 @@ def gaps_page(request: Request, store: StoreDep, k: Annotated[int, Query(ge=1, l
             groups.setdefault(key, {"id": key, "label": s.get("focus_area_label") or "Uten innsatsområde",
                                     "strategies": []})["strategies"].append(s)
         ctx["groups"] = list(groups.values())
-    except IndexMissing as err:
-        ctx["error"], status = str(err), 503
     except UserError as err:
-        ctx["error"], status = str(err), 400
+        ctx["error"], status = str(err), status_of(err)[0]
     return page(request, "gaps.html", ctx, status_code=status)

@@ -5,7 +5,7 @@ then its overlaps with the programme.
     POST /import          multipart form; the token is a form field, checked like the API's bearer
                           token (api.deps.check_token, constant time)
 
-The import itself is graph.imports.prepare.import_file, the same as POST /api/import and
+The import itself is the application layer's import_list, the same as POST /api/import and
 `regiongraf import`: the list is validated as a whole, and a refused file changes nothing.
 The overlaps are matching.matcher.Matcher.duplicates for the actor, across actors.
 """
@@ -16,15 +16,13 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from api.deps import SettingsDep, StoreDep, check_token, get_matcher, loaded_embedder
+from api.deps import SettingsDep, StoreDep, check_token, get_application
 from api.pages.choices import Choices, page
 from api.routes.imports import _read_body, _replay, _too_large
 from api.routes.ui_overlaps import KINDS, marker_for
 from graph.errors import UserError
-from graph.imports.prepare import import_file
 from graph.store import StoreMissing
 from graph.views.describe import NodeNames
-from search.index.version import IndexMissing
 
 router = APIRouter(tags=["nettsider"])
 log = logging.getLogger("regiongraf.import")
@@ -71,16 +69,17 @@ async def import_submit(request: Request, settings: SettingsDep, store: StoreDep
     except HTTPException as err:
         ctx = _form(request, store, actor=actor, error=err.detail, status=err.status_code)
         return page(request, "import.html", ctx, status_code=err.status_code)
+    app = get_application(request)
     try:
-        result = await run_in_threadpool(
-            import_file, settings, data, filename, actor, log.info, embedder=loaded_embedder(request))
+        written = await run_in_threadpool(lambda: app.import_list(data, filename, actor, progress=log.info))
     except UserError as err:  # ImportRefused: the message names the file, the row and the field
         ctx = _form(request, store, actor=actor, error=str(err), refused=True, filename=filename)
         return page(request, "import.html", ctx, status_code=400)
-    imported = await run_in_threadpool(_imported, store, result.ids)
-    pairs, overlap_error = await run_in_threadpool(_overlaps, request, result.actor_id)
+    result = written.to_dict()
+    imported = await run_in_threadpool(_imported, store, result["ids"])
+    pairs, overlap_error = await run_in_threadpool(_overlaps, app, result["actor_id"])
     ctx = _form(request, store, actor=actor, result=result, imported=imported, pairs=pairs,
-                overlap_error=overlap_error, actor_key=result.actor_id.rsplit("/", 1)[-1], filename=filename)
+                overlap_error=overlap_error, actor_key=result["actor_id"].rsplit("/", 1)[-1], filename=filename)
     return page(request, "import.html", ctx)
 
 
@@ -89,11 +88,11 @@ def _imported(store, ids: list[str]) -> list[dict]:
     return [names(i) for i in ids[:MAX_LISTED]]
 
 
-def _overlaps(request: Request, actor_id: str):
+def _overlaps(app, actor_id: str):
     try:
-        matcher = get_matcher(request)
+        matcher = app.matcher()
         pairs = matcher.duplicates(actor=actor_id, across_actors=True, limit=MAX_OVERLAPS)
         tokenizer = matcher.index.lexical.tokenizer
         return [(p, marker_for(tokenizer, p)) for p in pairs], None
-    except (IndexMissing, UserError) as err:
+    except UserError as err:
         return [], str(err)

@@ -13,11 +13,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from api.cache import app_cache
-from api.deps import get_matcher
+from api.deps import get_application
+from api.errors import status_of
 from api.pages.choices import page
 from api.pages.highlight import Highlighter
 from graph.errors import UserError
-from search.index.version import IndexMissing
+from matching.clusters import clusters
 
 router = APIRouter(tags=["nettsider"])
 
@@ -58,21 +59,17 @@ def overlap_page(
            "pairs": [], "clusters": [], "total": 0, "actors": [], "error": None, "actor_label": None}
     status = 200
     try:
-        matcher = get_matcher(request)
+        matcher = get_application(request).matcher()
         ctx["actors"] = actor_choices(matcher)
         actor_iri = matcher.resolve_actor(actor) if actor else None
         ctx["actor_label"] = matcher.actor_labels().get(actor_iri) if actor_iri else None
         pairs = overlaps(request, matcher, actor_iri, across, ctx["kind"])
         ctx["total"] = len(pairs)
         if ctx["view"] == "clusters":
-            from matching.clusters import clusters
-
             ctx["clusters"] = clusters(pairs)
         else:
             tokenizer = matcher.index.lexical.tokenizer
             ctx["pairs"] = [(p, marker_for(tokenizer, p)) for p in pairs[:n]]
-    except IndexMissing as err:
-        ctx["error"], status = str(err), 503
     except UserError as err:
-        ctx["error"], status = str(err), 400
+        ctx["error"], status = str(err), status_of(err)[0]
     return page(request, "overlaps.html", ctx, status_code=status)

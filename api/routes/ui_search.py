@@ -14,11 +14,11 @@ import anyio
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
-from api.deps import SettingsDep, StoreDep, get_searcher, search_limiter
+from api.deps import SettingsDep, StoreDep, get_application, search_limiter
+from api.errors import status_of
 from api.pages.choices import SEARCH_TYPES, Choices, kind_of, page
 from api.pages.highlight import Highlighter
 from graph.errors import UserError
-from search.index.version import IndexMissing
 
 router = APIRouter(tags=["nettsider"])
 
@@ -55,7 +55,7 @@ async def search_page(
     if not q.strip():
         return page(request, "search.html", ctx)
     def run():
-        searcher = get_searcher(request)
+        searcher = get_application(request).searcher()
         result = searcher.search_with_meta(q, k=k, types=[type] if type else None,
                                            focus_area=focus_area or None, actor=actor or None)
         return result, Highlighter.for_query(searcher.index.lexical.tokenizer, result["query"])
@@ -66,8 +66,6 @@ async def search_page(
         result, ctx["mark"] = await anyio.to_thread.run_sync(run, limiter=search_limiter(request))
         ctx["hits"] = result["hits"]
         ctx["applied"] = result["applied"]
-    except IndexMissing as err:
-        ctx["error"], status = str(err), 503
     except UserError as err:
-        ctx["error"], status = str(err), 400
+        ctx["error"], status = str(err), status_of(err)[0]
     return page(request, "search.html", ctx, status_code=status)

@@ -1,23 +1,16 @@
-"""`regiongraf import FILE --actor NAME` and POST /api/import: another actor's list into the graph.
+"""Another actor's list, prepared for the graph: parsed, linked and validated in memory.
 
-    import_file(settings, data, filename, actor, progress=print, refresh=True, embedder=None) -> ImportResult
+    prepare(settings, reader, data, filename, actor) -> PreparedImport
 
 The file (CSV, JSON list, Turtle or JSON-LD in our vocabulary) is read, turned into
 rg:Initiative nodes, linked (mentions, aligned types) and validated against the SHACL
-shapes entirely in memory. Only then is one new store generation written, in which the
-actor's named graph {base}/graph/import/{actor-slug} is replaced as a whole: importing the
-same list again replaces it, a broken file changes nothing.
-
-Afterwards (refresh=True) the derived data catch up: the search index is updated and the
-inferred links are rebuilt, so the new initiatives are searchable and show up in duplicates
-at once. The graph is the source of truth: if that refresh fails, the import stands, the
-result says so (`indexed=False`, a warning), and the next `regiongraf build` catches up.
-Those steps live in search/ and are imported lazily, as the build command does, so graph/
-itself keeps working without search installed.
+shapes entirely in memory; a broken file raises ImportRefused and nothing is written.
+The application layer (service/application.py) then writes the actor's named graph
+{base}/graph/import/{actor-slug} as a whole, so importing the same list again replaces it.
 """
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import PurePath
 
@@ -34,7 +27,6 @@ from graph.linker import TARGET_CLASSES, mention_links
 from graph.materialise import aligned_triples
 from graph.namespaces import RG, bind_prefixes
 from graph.settings import Settings
-from graph.store import GraphStore, replace_graph
 from graph.validate import validate_graph, violations_only
 
 FORMATS = ("csv", "json", "turtle", "json-ld")
@@ -49,21 +41,19 @@ FIELD_OF_PATH = {
 
 
 @dataclass
-class ImportResult:
+class PreparedImport:
+    name: URIRef  # the named graph that will hold the list
+    graph: Graph
     actor: str  # label of the actor organisation
     actor_id: str  # its IRI
-    graph: str  # the named graph that now holds the list
     format: str
-    count: int  # initiatives imported
+    count: int  # initiatives in the list
     replaced: int  # initiatives the previous version of this list had (0 = first import)
     ids: list[str] = field(default_factory=list)
-    generation: str | None = None
-    indexed: bool = False  # search index updated (searchable at once)
-    inferred: bool = False  # inferred links rebuilt (duplicates/overlaps include the list)
-    warnings: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    def summary(self) -> dict:
+        return {"actor": self.actor, "actor_id": self.actor_id, "graph": str(self.name), "format": self.format,
+                "count": self.count, "replaced": self.replaced, "ids": self.ids}
 
 
 def detect_format(filename: str, text: str) -> str:
@@ -213,8 +203,8 @@ def _refuse_violations(new: Graph, context: Graph, where: dict, filename: str) -
     raise ImportRefused(f"{filename}, {place}{field_txt}: {first.message}{more}")
 
 
-def prepare(settings: Settings, store: ox.Store, data: bytes, filename: str, actor: str):
-    """Parse, link and validate in memory. Returns (graph name, graph, result skeleton)."""
+def prepare(settings: Settings, store: ox.Store, data: bytes, filename: str, actor: str) -> PreparedImport:
+    """Parse, link and validate in memory (`store`: a reader of the current generation)."""
     if not actor or not actor.strip():
         raise ImportRefused("oppgi aktøren som eier listen (--actor «Navn»)")
     if len(data) > settings.max_upload_bytes:
@@ -241,54 +231,7 @@ def prepare(settings: Settings, store: ox.Store, data: bytes, filename: str, act
     g += aligned_triples(g, ontology.vocabulary())
     _refuse_violations(g, context_graph(store, g), where, filename)
     _graph_meta(g, name, actor_iri, PurePath(filename).name, data, fmt)
-    result = ImportResult(
-        actor=actor_label, actor_id=str(actor_iri), graph=str(name), format=fmt,
+    return PreparedImport(
+        name=name, graph=g, actor=actor_label, actor_id=str(actor_iri), format=fmt,
         count=len(initiatives), replaced=count_initiatives(store, name), ids=[str(i) for i in initiatives],
     )
-    return name, g, result
-
-
-def write(store: GraphStore, name: URIRef, g: Graph) -> None:
-    with store.writer(copy_current=True) as new:
-        replace_graph(new, name, g)
-
-
-def import_file(settings: Settings, data: bytes, filename: str, actor: str, progress=print,
-                refresh: bool = True, embedder=None) -> ImportResult:
-    """Import one actor's list; see the module docstring. Raises ImportRefused (a UserError).
-
-    `embedder` (a loaded search.embedding.embedder.Embedder) saves loading the model again when the
-    caller already has one (the API's searcher, tests, benchmarks).
-    """
-    gs = GraphStore(settings.home)
-    filename = filename or "opplastet fil"
-    progress(f"Leser {filename} for {actor} ...")
-    name, g, result = prepare(settings, gs.reader(), data, filename, actor)
-    progress(f"Skriver {result.count} initiativer til {name} ...")
-    write(gs, name, g)
-    result.generation = gs.generation()
-    if refresh:
-        refresh_derived(settings, result, progress, embedder)
-    verb = f"erstattet {result.replaced} med" if result.replaced else "importerte"
-    progress(f"Ferdig: {verb} {result.count} initiativer fra {result.actor} ({result.generation}).")
-    return result
-
-
-def refresh_derived(settings: Settings, result: ImportResult, progress=print, embedder=None) -> None:
-    """Search index, then inferred links; a failure here is a warning, the import stands."""
-    try:
-        from search.index.update import update_index
-
-        update_index(settings, progress=progress, embedder=embedder)
-        result.indexed = True
-    except Exception as err:  # the graph already holds the list; the next build catches up
-        result.warnings.append(f"søkeindeksen ble ikke oppdatert ({err}); kjør 'regiongraf build'")
-        return
-    try:
-        from matching.inferred import rebuild_inferred
-
-        rebuild_inferred(settings, progress=progress)
-        result.inferred = True
-        result.generation = GraphStore(settings.home).generation()
-    except Exception as err:
-        result.warnings.append(f"utledede lenker ble ikke oppdatert ({err}); kjør 'regiongraf build'")

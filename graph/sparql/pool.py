@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from graph.errors import UserError
+from graph.errors import Busy, UserError
 from graph.sparql.guard import QueryRefused, check_query
 
 RESULT_FORMATS = {
@@ -73,7 +73,7 @@ class QueryTimeout(UserError):
     """The query ran longer than settings.sparql_timeout and was stopped."""
 
 
-class PoolBusy(UserError):
+class PoolBusy(Busy):
     """Every worker stayed busy for as long as a query may run."""
 
 

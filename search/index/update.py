@@ -1,11 +1,11 @@
 """Builds and updates the search indexes from the graph store.
 
-`build_index` and `update_index` are the same operation: read the units from the current
-store generation, reuse the vector of every unit whose content hash is unchanged (same
-model), embed only new and changed units, drop vanished ones, rebuild BM25 (cheap) and
-update the FAISS index in place (flat: rebuilt from vectors; IVF: add/remove ids). The
-result is written to a new version directory and swapped in atomically, so searchers
-never see half an index; a failure leaves the previous version in use.
+`update_index` reads the units from the current store generation, reuses the vector of every
+unit whose content hash is unchanged (same model), embeds only new and changed units, drops
+vanished ones, rebuilds BM25 (cheap) and updates the FAISS index in place (flat: rebuilt from
+vectors; IVF: add/remove ids). The result is written to a new version directory and swapped
+in atomically, so searchers never see half an index; a failure leaves the previous version
+in use.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
+from graph.revision import source_revision
 from graph.store import GraphStore
+from search.embedding.embedder import Embedder
 from search.index.dense import DenseIndex
 from search.index.lexical import LexicalIndex
 from search.index.units import load_units
@@ -47,19 +49,21 @@ class IndexResult:
         return self.__dict__.copy()
 
 
-def build_index(settings, progress=print, embedder=None, full: bool = False) -> IndexResult:
-    """(Re)build the indexes for the current graph; `full` re-embeds everything."""
-    return update_index(settings, progress=progress, embedder=embedder, full=full)
+def update_index(settings, progress=print, embedder=None, full: bool = False,
+                 load_embedder=None) -> IndexResult:
+    """Bring the indexes up to date with the graph, embedding only new and changed units.
 
-
-def update_index(settings, progress=print, embedder=None, full: bool = False) -> IndexResult:
-    """Bring the indexes up to date with the graph, embedding only new and changed units."""
+    The model is needed only when something must be embedded: `embedder` (already loaded) or
+    `load_embedder()` (loads it on demand, e.g. the application's shared model) or, failing
+    both, a model loaded here. `full` re-embeds everything.
+    """
     quiet = progress is None
     progress = progress or (lambda *_: None)
     start = time.perf_counter()
     store = GraphStore(settings.home)
     reader = store.reader()
-    generation = store.generation()
+    stamp = {"store_generation": store.generation(),
+             "source_revision": source_revision(reader, settings.base_iri)}
     units = load_units(reader)
     entities = entities_from_store(reader)
     index_dir = Path(settings.index_dir)
@@ -70,18 +74,14 @@ def update_index(settings, progress=print, embedder=None, full: bool = False) ->
         loaded = embedder
 
         def get_embedder():
-            # Loaded only when something must be embedded: an unchanged graph costs no model load.
             nonlocal loaded
             if loaded is None:
-                from search.embedding.embedder import Embedder
-
                 progress("Laster språkmodellen ...")
-                loaded = Embedder.load(settings)
+                loaded = load_embedder() if load_embedder else Embedder.load(settings)
             return loaded
 
         model_name = embedder.name if embedder is not None else settings.model
-        return _update(index_dir, prev, units, entities, generation, model_name, get_embedder, progress, start,
-                       quiet)
+        return _update(index_dir, prev, units, entities, stamp, model_name, get_embedder, progress, start, quiet)
 
 
 def _previous(index_dir: Path) -> SearchIndex | None:
@@ -93,7 +93,7 @@ def _previous(index_dir: Path) -> SearchIndex | None:
         return None
 
 
-def _update(index_dir, prev, units, entities, generation, model_name, get_embedder, progress, start,
+def _update(index_dir, prev, units, entities, stamp, model_name, get_embedder, progress, start,
             quiet) -> IndexResult:
     same_model = prev is not None and prev.model == model_name
     old = {u.id: (u, i) for i, u in enumerate(prev.units)} if same_model else {}
@@ -119,7 +119,7 @@ def _update(index_dir, prev, units, entities, generation, model_name, get_embedd
 
     if (same_model and not todo and not removed_vids and not prev.dense.needs_rebuild(len(units))
             and _same_content(prev, units, entities)):
-        return _touch(prev, generation, start, progress)
+        return _touch(prev, stamp, start, progress)
 
     embedder = get_embedder()
     embed_seconds = 0.0
@@ -147,7 +147,7 @@ def _update(index_dir, prev, units, entities, generation, model_name, get_embedd
         "format": FORMAT,
         "model": embedder.name,
         "dim": embedder.dim,
-        "store_generation": generation,
+        **stamp,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "units": len(units),
         "next_vid": next_vid,
@@ -190,9 +190,9 @@ def _same_content(prev: SearchIndex, units, entities) -> bool:
             and [e.to_json() for e in prev.entities] == [e.to_json() for e in entities])
 
 
-def _touch(prev: SearchIndex, generation, start, progress) -> IndexResult:
+def _touch(prev: SearchIndex, stamp: dict, start, progress) -> IndexResult:
     """Nothing to change (e.g. only inferred links were written): record the new store generation."""
-    manifest = {**prev.manifest, "store_generation": generation}
+    manifest = {**prev.manifest, **stamp}
     tmp = prev.path / "manifest.json.tmp"
     tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
     os.replace(tmp, prev.path / "manifest.json")

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from graph.errors import UserError
+from graph.errors import NotReady, UserError
 from search.index.dense import DenseIndex
 from search.index.lexical import LexicalIndex
 from search.index.units import Unit
@@ -32,7 +32,7 @@ FORMAT = 1
 POINTER = "CURRENT"
 
 
-class IndexMissing(UserError):
+class IndexMissing(NotReady):
     """No search index has been built yet."""
 
 

@@ -61,8 +61,6 @@ def _get(url: str, timeout: float = 5.0) -> int:
 @pytest.fixture(scope="module")
 def site(indexed_home, tmp_path_factory):
     """Base URL of a running `regiongraf serve` over its own copy of the built, indexed graph."""
-    from matching.inferred import rebuild_inferred
-
     home = tmp_path_factory.mktemp("e2e") / "home"
     shutil.copytree(indexed_home.home, home, ignore=shutil.ignore_patterns("models"))
     settings = make_settings(home)
@@ -80,9 +78,6 @@ def site(indexed_home, tmp_path_factory):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        # The inferred links (duplicates, overlaps, strategy links), as `regiongraf build` makes them,
-        # while the server starts; it reads the newest store generation on every request.
-        rebuild_inferred(settings, progress=lambda *_: None)
         deadline = time.monotonic() + 60
         while True:
             try:

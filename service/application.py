@@ -1,0 +1,235 @@
+"""The application layer: the one place that orders a write and what follows it.
+
+    app = Application(settings)
+    app.build(sources) | app.import_list(data, name, actor) | app.remove_import(actor)
+    app.update(sparql)                                    -> WriteResult (service/result.py)
+    app.catch_up()                                        -> WriteResult | None
+    app.searcher() | app.matcher() | app.embedder()       the loaded model and indexes, shared
+    app.status()                                          what /health reports
+
+Every write takes the same path (`_write`): prepare in memory (a broken input raises a
+UserError and nothing is written), write one new store generation that also stamps a new
+source revision (graph/revision.py), then refresh what is derived from the graph (a build
+creates it, other writes keep up what exists): first
+the search index (only changed texts are embedded), then the inferred links, stamped with
+the revision they were made from. One policy: the stored write stands; a failed refresh is
+a warning in the result, and is retried on the next write or at the next start
+(`catch_up`, which the server runs before it serves and the CLI's reading verbs run before
+they read). CLI verbs, HTTP routes and pages call this class; nothing else writes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from graph.build import apply_build, prepare_build
+from graph.imports.lists import find_list
+from graph.imports.prepare import prepare
+from graph.iri import graph_iri
+from graph.revision import derived_revision, source_revision, stamp_derived, stamp_source
+from graph.settings import Settings
+from graph.sparql.update import apply_update
+from graph.store import GraphStore, remove_graph, replace_graph
+from matching.inferred import infer_links
+from matching.matcher import Matcher
+from search.embedding.embedder import Embedder
+from search.index.update import update_index
+from search.index.version import IndexMissing, SearchIndex, current_version
+from search.searcher import Searcher
+from service.result import RefreshResult, WriteResult
+
+log = logging.getLogger("regiongraf.service")
+Progress = Callable[[str], None] | None
+INDEX_MISSING = "søkeindeksen er ikke bygget"
+
+
+def _quiet(_msg: str) -> None:
+    return None
+
+
+class Application:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None):
+        self.settings = settings
+        self.store = GraphStore(settings.home)
+        self._embedder = embedder
+        self._searcher: Searcher | None = None
+        self._matcher: Matcher | None = None
+        self._loading = threading.Lock()
+        # One write at a time in this process; GraphStore's file lock serialises processes.
+        self._writing = threading.RLock()
+
+    # -- the model and the indexes, loaded once and shared ------------------------------
+    def embedder(self) -> Embedder:
+        with self._loading:
+            if self._embedder is None:
+                self._embedder = Embedder.load(self.settings)
+            return self._embedder
+
+    @property
+    def loaded_embedder(self) -> Embedder | None:
+        return self._embedder
+
+    def searcher(self) -> Searcher:
+        """The searcher; it follows new index versions by itself. Raises IndexMissing."""
+        if self._searcher is None:
+            embedder = self.embedder()
+            with self._loading:
+                if self._searcher is None:
+                    self._searcher = Searcher.load(self.settings, embedder=embedder)
+        return self._searcher
+
+    def matcher(self) -> Matcher:
+        """The matcher for the current index version (reloaded after a write). Raises IndexMissing."""
+        latest = current_version(self.settings.index_dir)
+        if latest is None:
+            raise IndexMissing("Søkeindeksen er ikke bygget ennå. Kjør 'regiongraf build' først.")
+        matcher = self._matcher
+        if matcher is None or matcher.index.version != latest:
+            with self._loading:
+                matcher = self._matcher
+                if matcher is None or matcher.index.version != latest:
+                    matcher = self._matcher = Matcher(self.settings)
+        return matcher
+
+    # -- state -------------------------------------------------------------------------
+    def lagging(self) -> str | None:
+        """Why the derived data (index, inferred links) lag the graph, in Norwegian; None if they don't."""
+        reader = self.store.reader()
+        base = self.settings.base_iri
+        source = source_revision(reader, base)
+        version = current_version(self.settings.index_dir)
+        if version is None:
+            return INDEX_MISSING
+        try:
+            manifest = SearchIndex.load_manifest(self.settings.index_dir, version)
+        except (OSError, ValueError):
+            return "søkeindeksen kan ikke leses"
+        if manifest.get("model") != self.settings.model:
+            return "søkeindeksen er laget med en annen modell"
+        if source is None or manifest.get("source_revision") != source:
+            return "søkeindeksen henger etter grafen"
+        if derived_revision(reader, base) != source:
+            return "de utledede lenkene henger etter grafen"
+        return None
+
+    def status(self) -> dict:
+        """Generation, revisions and whether derived data lag (for /health and `regiongraf stats`)."""
+        generation = self.store.generation()
+        if generation is None:
+            return {"generation": None, "index": None, "lagging": "ingen graf er bygget"}
+        return {"generation": generation, "index": current_version(self.settings.index_dir),
+                "lagging": self.lagging()}
+
+    # -- writes ------------------------------------------------------------------------
+    def build(self, sources: list[Path] | None = None, *, refresh: bool = True,
+              progress: Progress = None) -> WriteResult:
+        """The graph from the programme documents (default: settings.source) and the curated facts."""
+        progress = progress or _quiet
+        built = prepare_build(self.settings, sources, progress=progress)
+        result = self._write("build", lambda w: apply_build(w, built, self.settings.base_iri), refresh, progress)
+        graphs = result.details["graphs"]
+        progress(f"Grafen er bygget: {sum(graphs.values())} tripler i {len(graphs)} grafer ({result.generation}).")
+        return result
+
+    def import_list(self, data: bytes, filename: str, actor: str, *, refresh: bool = True,
+                    progress: Progress = None) -> WriteResult:
+        """Another actor's list into its own named graph (replacing its previous list)."""
+        progress = progress or _quiet
+        filename = filename or "opplastet fil"
+        progress(f"Leser {filename} for {actor} ...")
+        prepared = prepare(self.settings, self.store.reader(), data, filename, actor)
+        progress(f"Skriver {prepared.count} initiativer til {prepared.name} ...")
+
+        def apply(w):
+            replace_graph(w, prepared.name, prepared.graph)
+            return prepared.summary()
+
+        result = self._write("import", apply, refresh, progress)
+        verb = f"erstattet {prepared.replaced} med" if prepared.replaced else "importerte"
+        progress(f"Ferdig: {verb} {prepared.count} initiativer fra {prepared.actor} ({result.generation}).")
+        return result
+
+    def remove_import(self, actor: str, *, progress: Progress = None) -> WriteResult:
+        """Remove an actor's imported list (its whole named graph)."""
+        progress = progress or _quiet
+        found = find_list(self.store.reader(), self.settings.base_iri, actor)
+
+        def apply(w):
+            remove_graph(w, found.graph)
+            return {"actor": found.actor, "actor_id": found.actor_id, "graph": found.graph, "removed": found.count}
+
+        result = self._write("remove-import", apply, True, progress)
+        progress(f"Fjernet listen fra {found.actor} ({found.count} initiativer).")
+        return result
+
+    def update(self, text: str, *, progress: Progress = None) -> WriteResult:
+        """One SPARQL Update request (token holders only; the HTTP layer checks the token)."""
+        return self._write("update", lambda w: apply_update(w, text), True, progress or _quiet)
+
+    def refresh(self, progress: Progress = None) -> WriteResult:
+        """Bring the index and the inferred links up to date with the graph, whatever their state."""
+        with self._writing:
+            refreshed = self._refresh(progress or _quiet)
+        return WriteResult("refresh", self.store.generation(), {}, refreshed)
+
+    def catch_up(self, progress: Progress = None, build_missing: bool = True) -> WriteResult | None:
+        """Refresh if the derived data lag the graph (a crash or a failed refresh); None if they don't.
+
+        With `build_missing=False` an index that was never built (`build --graph-only`) is left
+        for `regiongraf build`: the server then says so instead of embedding at start.
+        """
+        if not self.store.exists():
+            return None
+        reason = self.lagging()
+        if reason is None or (reason == INDEX_MISSING and not build_missing):
+            return None
+        progress = progress or _quiet
+        progress(f"Oppdaterer avledede data: {reason} ...")
+        return self.refresh(progress)
+
+    # -- the one write path ------------------------------------------------------------
+    def _write(self, action: str, apply: Callable, refresh: bool, progress) -> WriteResult:
+        with self._writing:
+            with self.store.writer(copy_current=True) as w:
+                details = apply(w)
+                stamp_source(w, self.settings.base_iri)
+            result = WriteResult(action, self.store.generation(), details)
+            # A build creates the derived data; other writes keep up those that exist, so a
+            # graph built with --graph-only stays model-free until `regiongraf build` or a search.
+            if refresh and (action == "build" or current_version(self.settings.index_dir) is not None):
+                result.refresh = self._refresh(progress)
+                result.generation = self.store.generation()
+            else:
+                result.refresh = RefreshResult(skipped=True)
+            return result
+
+    def _refresh(self, progress) -> RefreshResult:
+        """Index, then inferred links. Failures become warnings: the write they follow stands."""
+        out = RefreshResult()
+        base = self.settings.base_iri
+        revision = source_revision(self.store.reader(), base)
+        if revision is None:  # a store written before revisions existed: stamp it first
+            with self.store.writer(copy_current=True) as w:
+                revision = stamp_source(w, base)
+        try:
+            out.index = update_index(self.settings, progress=progress, embedder=self._embedder,
+                                     load_embedder=self.embedder).to_json()
+        except Exception as err:  # noqa: BLE001 - reported, and retried on the next write or start
+            log.exception("Søkeindeksen ble ikke oppdatert")
+            out.warnings.append(f"Søkeindeksen ble ikke oppdatert ({err}); det prøves igjen ved neste "
+                                "skriving eller oppstart.")
+            return out
+        try:
+            links = infer_links(self.matcher(), progress=progress)
+            with self.store.writer(copy_current=True) as w:
+                replace_graph(w, graph_iri(base, "inferred"), links.quads)
+                stamp_derived(w, base, revision)
+            out.inferred = links.summary()
+        except Exception as err:  # noqa: BLE001 - as above
+            log.exception("De utledede lenkene ble ikke oppdatert")
+            out.warnings.append(f"De utledede lenkene ble ikke oppdatert ({err}); det prøves igjen ved neste "
+                                "skriving eller oppstart.")
+        return out
