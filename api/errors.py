@@ -19,9 +19,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from api.negotiation import choose
 from api.pages.html import render
 from graph.errors import Busy, Conflict, NotFound, NotReady, UserError
+from graph.formats import HTML, JSONLD, negotiate
 
 log = logging.getLogger("regiongraf.api")
 
@@ -77,7 +77,7 @@ def wants_html(request: Request) -> bool:
     """A browser on a page outside /api: show the error as a page."""
     if request.url.path.startswith("/api/") or request.url.path == "/api":
         return False
-    return choose(request.headers.get("accept"), ["jsonld", "html"]) == "html"
+    return negotiate(request.headers.get("accept"), (JSONLD, HTML)) is HTML
 
 
 def error_response(request: Request, status: int, message: str, headers: dict | None = None,

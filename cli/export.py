@@ -5,22 +5,26 @@ from pathlib import Path
 
 import click
 
-from graph.publish.export import ALIASES, FORMATS, export
+from graph.formats import RDF_FORMATS
+from graph.publish.export import export
 from graph.settings import get_settings
 from graph.store import GraphStore
+
+NAMES = ", ".join(f.name for f in RDF_FORMATS)
+ALIASES = ", ".join(name for f in RDF_FORMATS for name in f.names[1:])
 
 
 @click.command("export")
 @click.option("--format", "-f", "fmt", default="turtle", show_default=True,
-              help=f"Format: {', '.join(FORMATS)} (også {', '.join(ALIASES)}).")
+              help=f"Format: {NAMES} (også {ALIASES}).")
 @click.option("--inferred/--no-inferred", default=True, show_default=True,
               help="Ta med maskinutledede lenker (grafen /graph/inferred).")
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Skriv til fil i stedet for standard ut.")
 def command(fmt: str, inferred: bool, output: Path | None) -> None:
     """Eksporter hele datasettet (alle navngitte grafer) som RDF.
 
-    turtle, nt og xml får unionen av grafene; trig, nquads og jsonld beholder de
-    navngitte grafene.
+    turtle, ntriples og rdfxml får unionen av grafene; trig, nquads og jsonld beholder
+    de navngitte grafene.
     """
     settings = get_settings()
     data = export(GraphStore(settings.home), settings.base_iri, fmt, inferred)

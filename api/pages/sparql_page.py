@@ -11,6 +11,7 @@ from fastapi import Request
 
 from api.pages.html import render
 from graph.namespaces import PREFIXES
+from graph.sparql.pool import GRAPH_FORMATS, RESULT_FORMATS
 
 PREFIX_LINES = {
     "rg": "PREFIX rg: <https://data.osloregionen.no/def/regiongraf#>",
@@ -18,10 +19,7 @@ PREFIX_LINES = {
     "skos": "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>",
 }
 SHORT = sorted(((str(ns), p) for p, ns in PREFIXES.items()), key=lambda x: -len(x[0]))
-DOWNLOADS = {
-    "table": [("json", "JSON"), ("xml", "XML"), ("csv", "CSV"), ("tsv", "TSV")],
-    "graph": [("turtle", "Turtle"), ("ntriples", "N-Triples"), ("jsonld", "JSON-LD"), ("rdfxml", "RDF/XML")],
-}
+DOWNLOADS = {"table": RESULT_FORMATS, "graph": GRAPH_FORMATS}  # the result in another format
 
 
 def examples(base: str) -> list[tuple[str, str]]:
@@ -118,7 +116,7 @@ def page(request: Request, query: str = "", result=None, error: str | None = Non
             "count": result.count,
             "table": table(result.body) if kind == "table" else None,
             "turtle": result.body.decode() if kind == "graph" else None,
-            "downloads": [(label, f"{endpoint}?{urlencode({'query': query, 'format': key})}")
-                          for key, label in DOWNLOADS[kind]],
+            "downloads": [(f.label, f"{endpoint}?{urlencode({'query': query, 'format': f.name})}")
+                          for f in DOWNLOADS[kind]],
         }
     return render(request, "sparql.html", ctx, status_code=status_code, headers=headers)

@@ -7,9 +7,9 @@
     GET /dataset/regiongraf     the dataset's IRI: 303 to the catalogue
     GET /data                   a page listing all of the above
 
-Triple formats get the union of the named graphs; TriG and N-Quads keep them. With
-inferred=false the machine-inferred graph ({base}/graph/inferred) is left out.
-Everything is computed from the current store generation and cached until the next
+Turtle, N-Triples and RDF/XML get the union of the named graphs; TriG, N-Quads and JSON-LD
+keep them. With inferred=false the machine-inferred graph ({base}/graph/inferred) is left
+out. Everything is computed from the current store generation and cached until the next
 one; the ETag is the generation, so clients can revalidate cheaply.
 """
 
@@ -20,9 +20,10 @@ from fastapi.responses import RedirectResponse, Response
 
 from api.cache import GenerationCache, app_cache
 from api.deps import SettingsDep, StoreDep
-from api.negotiation import VARIANTS, split_extension, variant_for
+from api.negotiation import GRAPH_OFFERED, split_extension, variant_for
 from api.pages.html import render, root
-from api.routes.linked_data import GRAPH_OFFERED, rdf_response
+from api.routes.linked_data import rdf_response
+from graph.formats import CSV_TABLE, HTML, RDF_FORMATS, names_list
 from graph.publish.export import export
 from graph.settings import Settings
 from graph.store import GraphStore
@@ -30,14 +31,8 @@ from graph.views.table import measures_csv
 
 router = APIRouter(tags=["data"])
 
-DUMPS = {  # file extension -> graph.publish.export format name
-    "ttl": "turtle",
-    "trig": "trig",
-    "nq": "nquads",
-    "nt": "nt",
-    "jsonld": "jsonld",
-    "rdf": "xml",
-}
+DUMP = "regiongraf"  # /download/regiongraf.{ext}: the whole dataset in every RDF format
+TABLE = f"tiltak.{CSV_TABLE.extension}"  # the measures as a spreadsheet
 InferredParam = Annotated[bool, Query(description="Ta med maskinutledede lenker (grafen /graph/inferred).")]
 
 
@@ -68,7 +63,7 @@ def _file(request: Request, body_for, gen: str, key: tuple, media_type: str, fil
     summary="Last ned hele grafen eller tiltakene",
     response_class=Response,
     responses={
-        200: {"content": {VARIANTS[e].media_type: {} for e in DUMPS} | {"text/csv": {}},
+        200: {"content": {f.media_type: {} for f in (*RDF_FORMATS, CSV_TABLE)},
               "description": "regiongraf.ttl, .trig, .nq, .nt, .jsonld, .rdf, eller tiltak.csv"},
         404: {"description": "Ukjent fil"},
     },
@@ -79,13 +74,14 @@ def download(request: Request, filename: str, settings: SettingsDep, store: Stor
     CSV (tiltak.csv: komma-separert, UTF-8 med BOM slik at Excel viser æ, ø og å riktig)."""
     stem, _, ext = filename.rpartition(".")
     gen = _generation(store)
-    if stem == "regiongraf" and ext in DUMPS:
-        return _file(request, lambda: export(store, settings.base_iri, DUMPS[ext], inferred), gen,
-                     ("dump", ext, inferred), VARIANTS[ext].media_type, filename)
-    if filename == "tiltak.csv":
+    dump = next((f for f in RDF_FORMATS if f.extension == ext), None) if stem == DUMP else None
+    if dump is not None:
+        return _file(request, lambda: export(store, settings.base_iri, dump.name, inferred), gen,
+                     ("dump", ext, inferred), dump.content_type, filename)
+    if filename == TABLE:
         return _file(request, lambda: measures_csv(store.reader(), settings.base_iri, inferred), gen,
-                     ("csv", inferred), "text/csv; charset=utf-8; header=present", filename)
-    files = ", ".join([f"regiongraf.{e}" for e in DUMPS] + ["tiltak.csv"])
+                     ("csv", inferred), CSV_TABLE.content_type, filename)
+    files = ", ".join([f"{DUMP}.{f.extension}" for f in RDF_FORMATS] + [TABLE])
     raise HTTPException(404, f"Ukjent fil «{filename}». Filer som finnes: {files}.")
 
 
@@ -112,9 +108,9 @@ def _described(request: Request, name: str, fmt: str | None, settings: Settings,
     return rdf_response(request, graph, variant, root(request) + path, ext is None and not fmt, title, intro)
 
 
-FormatParam = Annotated[str | None, Query(description="Overstyr Accept: html, ttl, jsonld, rdf eller nt.",
-                                          max_length=20)]
-RDF_RESPONSES = {200: {"content": {VARIANTS[e].media_type: {} for e in GRAPH_OFFERED}}}
+FormatParam = Annotated[str | None, Query(
+    description=f"Overstyr Accept: {names_list([f.extension for f in GRAPH_OFFERED])}.", max_length=20)]
+RDF_RESPONSES = {200: {"content": {f.media_type: {} for f in GRAPH_OFFERED}}}
 
 
 @router.get("/catalog", summary="Katalogbeskrivelse (DCAT-AP-NO)", response_class=Response,
@@ -171,12 +167,12 @@ def dataset(request: Request, name: str, format: FormatParam = None):
     if name != "regiongraf":
         raise HTTPException(404, f"Ukjent datasett «{name}». Datasettet heter regiongraf.")
     variant = variant_for(None, format, request.headers.get("accept"), GRAPH_OFFERED)
-    target = f"{root(request)}/catalog" + (f".{variant.ext}" if variant.rdf else "")
+    target = f"{root(request)}/catalog" + ("" if variant is HTML else f".{variant.extension}")
     return RedirectResponse(target, status_code=303, headers={"Vary": "Accept"})
 
 
 @router.get("/data", summary="Side med nedlastinger", include_in_schema=False)
 def data_page(request: Request, store: StoreDep):
     gen = store.generation()
-    dumps = [(f"regiongraf.{ext}", VARIANTS[ext].label) for ext in DUMPS]
+    dumps = [(f"{DUMP}.{f.extension}", f.label) for f in RDF_FORMATS]
     return render(request, "data.html", {"dumps": dumps, "generation": gen, "active": "/data"})

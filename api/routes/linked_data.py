@@ -26,10 +26,11 @@ from rdflib.namespace import FOAF, RDF, VOID
 
 from api.cache import app_cache
 from api.deps import SettingsDep, StoreDep
-from api.negotiation import RDF_VARIANTS, VARIANTS, serialize, split_extension, variant_for
+from api.negotiation import GRAPH_OFFERED, OFFERED, rdf_formats, serialize, split_extension, variant_for
 from api.pages.html import render, render_bytes, root
 from api.pages.node_extras import node_extras
 from graph import ontology
+from graph.formats import HTML, TURTLE, Format, RdfFormat, names_list
 from graph.iri import CLASS_OF_KIND, KINDS
 from graph.namespaces import PREFIXES, RG
 from graph.settings import Settings
@@ -38,16 +39,13 @@ from graph.views.describe import class_label, description, exists, node_view
 
 router = APIRouter(tags=["lenkede data"])
 
-OFFERED = list(VARIANTS)  # html first: the default for */* and browsers
 PREFIX_MAP = {k: str(v) for k, v in PREFIXES.items()}
 SCHEME = "scheme"  # {base}/scheme/{key}: the SKOS concept scheme of the themes
 VOCABULARY = str(RG).rstrip("#")
 FormatParam = Annotated[
     str | None,
-    Query(description="Overstyr Accept: html, ttl, jsonld, rdf, nt, trig eller nq.", max_length=20),
+    Query(description=f"Overstyr Accept: {names_list([f.extension for f in OFFERED])}.", max_length=20),
 ]
-# Single graphs (catalogue, VoID, vocabulary): no dataset formats.
-GRAPH_OFFERED = [ext for ext in OFFERED if not VARIANTS[ext].quads]
 
 
 def _iri(settings: Settings, kind: str, key: str) -> str:
@@ -62,13 +60,14 @@ def _not_found(iri: str) -> HTTPException:
     return HTTPException(404, f"Fant ingen node med IRI {iri}. Sjekk adressen, eller søk etter den i stedet.")
 
 
-def _negotiated_headers(doc_path: str, negotiated: bool, variant, offered: list[str] = OFFERED) -> dict:
-    links = ", ".join(f'<{doc_path}.{VARIANTS[e].ext}>; rel="alternate"; type="{VARIANTS[e].media_type}"'
-                      for e in offered if VARIANTS[e].rdf is not None)
+def _negotiated_headers(doc_path: str, negotiated: bool, variant: Format,
+                        offered: tuple[Format, ...] = OFFERED) -> dict:
+    links = ", ".join(f'<{doc_path}.{f.extension}>; rel="alternate"; type="{f.media_type}"'
+                      for f in rdf_formats(offered))
     headers = {"Link": links}
     if negotiated:
         headers["Vary"] = "Accept"
-        headers["Content-Location"] = f"{doc_path}.{variant.ext}" if variant.rdf else doc_path
+        headers["Content-Location"] = doc_path if variant is HTML else f"{doc_path}.{variant.extension}"
     return headers
 
 
@@ -113,8 +112,8 @@ def resolve(
             raise _not_found(_iri(settings, kind, key))
     variant = variant_for(ext, format, request.headers.get("accept"), OFFERED)
     target = f"{root(request)}/doc/{kind}/{quote(name)}"
-    if variant.rdf is not None:
-        target += f".{variant.ext}"
+    if variant is not HTML:
+        target += f".{variant.extension}"
     return RedirectResponse(target, status_code=303, headers={"Vary": "Accept"})
 
 
@@ -129,7 +128,7 @@ def resolve_scheme(request: Request, key: str, settings: SettingsDep, store: Sto
     summary="Dokumentet om en node (HTML eller RDF)",
     response_class=Response,
     responses={
-        200: {"content": {v.media_type: {} for v in VARIANTS.values()},
+        200: {"content": {f.media_type: {} for f in OFFERED},
               "description": "Noden som HTML, Turtle, JSON-LD, RDF/XML, N-Triples, TriG eller N-Quads"},
         404: {"description": "Ukjent node"},
         406: {"description": "Ingen akseptabel variant"},
@@ -156,23 +155,22 @@ def document(
     doc_path = f"{root(request)}/doc/{kind}/{quote(key)}"
     headers = _negotiated_headers(doc_path, negotiated=ext is None and not format, variant=variant)
     version = data_version(settings, store)
-    etag = _etag(version, kind, key, variant.ext)
+    etag = _etag(version, kind, key, variant.extension)
     headers["ETag"] = etag
     if _not_modified(request, etag):
         return Response(status_code=304, headers=headers)
     cache = app_cache(request.app, "document_cache", maxsize=2048)
-    body = cache.get(version, (kind, key, variant.ext, root(request)),
+    body = cache.get(version, (kind, key, variant.extension, root(request)),
                      lambda: _document_body(request, settings, reader, kind, key, iri, variant, doc_path))
-    media_type = "text/html; charset=utf-8" if variant.rdf is None else variant.media_type
-    return Response(body, media_type=media_type, headers=headers)
+    return Response(body, media_type=variant.content_type, headers=headers)
 
 
-def _document_body(request: Request, settings: Settings, reader, kind: str, key: str, iri: str, variant,
-                   doc_path: str) -> bytes:
-    if variant.rdf is None:
+def _document_body(request: Request, settings: Settings, reader, kind: str, key: str, iri: str,
+                   variant: Format, doc_path: str) -> bytes:
+    if variant is HTML:
         view = node_view(reader, settings.base_iri, iri)
         return render_bytes(request, "node.html", {
-            "node": view, "kind": kind, "key": key, "doc_path": doc_path, "formats": RDF_VARIANTS,
+            "node": view, "kind": kind, "key": key, "doc_path": doc_path, "formats": rdf_formats(OFFERED),
             "type_labels": {cls: class_label(cls) for cls in KINDS},
             "extras": node_extras(request, reader, iri, view["label"]),  # picture, lignende tiltak
         })
@@ -193,7 +191,7 @@ def _context() -> dict | None:
 
 
 @router.get("/def/{name}", summary="Vokabularet (OWL)", response_class=Response,
-            responses={200: {"content": {v.media_type: {} for v in VARIANTS.values()}}})
+            responses={200: {"content": {f.media_type: {} for f in OFFERED}}})
 def vocabulary(request: Request, name: str, format: FormatParam = None):
     """Vokabularet regiongraf (klasser og egenskaper) som RDF, eller som side med Turtle."""
     stem, ext = split_extension(name, GRAPH_OFFERED)
@@ -207,14 +205,13 @@ def vocabulary(request: Request, name: str, format: FormatParam = None):
                         intro="Klassene og egenskapene i regiongraf, koblet til publiserte vokabularer.")
 
 
-def rdf_response(request: Request, graph, variant, path: str, negotiated: bool, title: str, intro: str = ""):
+def rdf_response(request: Request, graph, variant: Format, path: str, negotiated: bool, title: str,
+                 intro: str = ""):
     """A small rdflib graph in the chosen variant (of GRAPH_OFFERED); HTML shows its Turtle."""
     headers = _negotiated_headers(path, negotiated, variant, GRAPH_OFFERED)
-    if variant.rdf is None:
-        turtle = graph.serialize(format="turtle")
-        formats = [VARIANTS[e] for e in GRAPH_OFFERED if VARIANTS[e].rdf is not None]
+    if not isinstance(variant, RdfFormat):
+        turtle = graph.serialize(format=TURTLE.rdflib)
         return render(request, "rdf.html", {"title": title, "intro": intro, "turtle": turtle,
-                                            "formats": formats, "path": path}, headers=headers)
-    fmt = {"ttl": "turtle", "jsonld": "json-ld", "rdf": "pretty-xml", "nt": "nt"}[variant.ext]
-    body = graph.serialize(format=fmt, encoding="utf-8")
-    return Response(body, media_type=variant.media_type, headers=headers)
+                                            "formats": rdf_formats(GRAPH_OFFERED), "path": path}, headers=headers)
+    body = graph.serialize(format=variant.rdflib_serializer, encoding="utf-8")
+    return Response(body, media_type=variant.content_type, headers=headers)

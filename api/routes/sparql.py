@@ -9,7 +9,8 @@
                                                     query page for a browser
 
 Answers by `Accept`, or by `?format=` (json, xml, csv, tsv; turtle, ntriples, jsonld,
-rdfxml; html), which wins over `Accept`. What the endpoint refuses and the status codes:
+rdfxml; html; or an alias from graph/formats.py), which wins over `Accept`. What the
+endpoint refuses and the status codes:
 
     400  malformed query (the parser's message); SERVICE / LOAD; FROM, default-graph-uri or
          named-graph-uri naming anything but one of our named graphs
@@ -21,7 +22,7 @@ rdfxml; html), which wins over `Accept`. What the endpoint refuses and the statu
     503  the query ran longer than REGIONGRAF_SPARQL_TIMEOUT and was stopped; all workers
          busy (with Retry-After); no graph built yet
 
-Queries run in worker processes (graph/sparql_exec.py); the event loop only waits.
+Queries run in worker processes (graph/sparql/pool.py); the event loop only waits.
 """
 
 import logging
@@ -33,14 +34,15 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from api.deps import get_application, get_settings, get_store, require_token
-from api.negotiation import parse_accept
 from api.pages.sparql_page import page
 from graph.errors import UserError
+from graph.formats import HTML, RDF, RESULTS, RESULTS_JSON, TURTLE, Format, lookup, names_list, negotiate
 from graph.namespaces import PREFIXES
 from graph.settings import Settings
 from graph.sparql.guard import QueryRefused
 from graph.sparql.pool import (
     GRAPH_FORMATS,
+    RESULT_FORMATS,
     GraphSizes,
     GraphsJob,
     NotAcceptable,
@@ -52,50 +54,23 @@ from graph.sparql.pool import (
     QueryTimeout,
     ResultTooLarge,
     WorkerFailed,
-    used_prefixes,
+    serialize_graph,
 )
 from graph.store import GraphStore, StoreMissing
 
 log = logging.getLogger("regiongraf.sparql")
 router = APIRouter(tags=["sparql"])
 
-# format key -> (media type served, other media types that ask for it)
-RESULT_MEDIA = {
-    "json": ("application/sparql-results+json", ["application/json"]),
-    "xml": ("application/sparql-results+xml", ["application/xml", "text/xml"]),
-    "csv": ("text/csv; charset=utf-8", []),
-    "tsv": ("text/tab-separated-values; charset=utf-8", []),
-}
-GRAPH_MEDIA = {
-    "turtle": ("text/turtle; charset=utf-8", ["application/x-turtle", "application/turtle", "text/n3",
-                                               "text/rdf+n3", "application/n3"]),
-    "ntriples": ("application/n-triples", ["text/plain"]),
-    "jsonld": ("application/ld+json", ["application/json", "application/x-json+ld"]),
-    "rdfxml": ("application/rdf+xml", ["application/xml", "text/xml"]),
-}
-HTML_TYPES = ("text/html", "application/xhtml+xml")
-# ?format= names (SPARQLWrapper sends its own: json, xml, turtle, n3, rdf+xml, json-ld, csv, tsv).
-FORMAT_NAMES = {
-    "json": "application/sparql-results+json, application/ld+json",
-    "xml": "application/sparql-results+xml, application/rdf+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-    "turtle": "text/turtle", "ttl": "text/turtle", "n3": "text/turtle",
-    "ntriples": "application/n-triples", "n-triples": "application/n-triples", "nt": "application/n-triples",
-    "jsonld": "application/ld+json", "json-ld": "application/ld+json",
-    "rdfxml": "application/rdf+xml", "rdf+xml": "application/rdf+xml", "rdf": "application/rdf+xml",
-    "html": "text/html",
-}
+# ?format= names: a format of either kind or the page (SPARQLWrapper sends its own: json, xml,
+# turtle, n3, rdf+xml, json-ld, csv, tsv); json and xml name a format of each kind.
+FORMAT_KINDS = (RESULT_FORMATS, GRAPH_FORMATS, (HTML,))
+FORMAT_NAMES = [f.name for kind in FORMAT_KINDS for f in kind]
 KIND_NAMES = {"solutions": "SELECT", "boolean": "ASK", "graph": "CONSTRUCT/DESCRIBE"}
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID_TRIPLES = "http://rdfs.org/ns/void#triples"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 PREFIX_MAP = {k: str(v) for k, v in PREFIXES.items()} | {"sd": SD}
-FORMATS_NS = "http://www.w3.org/ns/formats/"  # W3C's names for the formats we answer in
-FORMAT_IRIS = ["SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
-               "Turtle", "N-Triples", "JSON-LD", "RDF_XML"]
-
-FORMAT_DOC = "Overstyr Accept: json, xml, csv, tsv, turtle, ntriples, jsonld, rdfxml eller html."
+FORMAT_DOC = f"Overstyr Accept: {names_list(FORMAT_NAMES)}."
 GRAPH_DOC = "Graf som skal være standardgrafen (overstyrer FROM i spørringen). Må være en av tjenestens grafer."
 NAMED_DOC = "Navngitt graf som kan brukes med GRAPH (overstyrer FROM NAMED). Må være en av tjenestens grafer."
 
@@ -106,45 +81,30 @@ def get_pool(request: Request) -> QueryPool:
 
 # -- content negotiation -------------------------------------------------------
 class Wanted:
-    """What the client accepts, per kind of result; None = nothing acceptable."""
+    """What the client accepts: a format name per kind of result (None = nothing acceptable),
+    and whether it wants the query page."""
 
-    def __init__(self, accept: str | None, formats: list[str]):
-        if formats:
-            names = [f.strip().lower() for f in formats if f.strip()]
-            unknown = [f for f in names if f not in FORMAT_NAMES and "/" not in f]
-            if unknown:
-                raise HTTPException(
-                    400, f"Ukjent format «{unknown[0]}». Bruk et av: {', '.join(sorted(FORMAT_NAMES))}."
-                )
-            accept = ", ".join(FORMAT_NAMES.get(f, f) for f in names)
-        ranges = parse_accept(accept) if accept and accept.strip() else [("*/*", 1.0)]
-        self.result, result_q = _best(ranges, RESULT_MEDIA)
-        self.graph, graph_q = _best(ranges, GRAPH_MEDIA)
-        html_q = max((q for media, q in ranges if media in HTML_TYPES), default=0.0)
-        self.html = html_q > 0 and html_q >= max(result_q, graph_q)
+    def __init__(self, accept: str | None, names: list[str]):
+        if names:  # ?format= stands for an Accept header asking for what it names
+            accept = ", ".join(_media_types(name) for name in names if name.strip())
+        result = negotiate(accept, RESULT_FORMATS)
+        graph = negotiate(accept, GRAPH_FORMATS)
+        # The page only when asked for by name, and over a format of either kind it likes as well.
+        self.html = negotiate(accept, (HTML, *RESULT_FORMATS, *GRAPH_FORMATS), named_only=(HTML,)) is HTML
         if self.html:  # the page shows tables and Turtle
-            self.result, self.graph = "json", "turtle"
+            result, graph = RESULTS_JSON, TURTLE
+        self.result = result.name if result else None
+        self.graph = graph.name if graph else None
 
 
-def _best(ranges: list[tuple[str, float]], offers: dict) -> tuple[str | None, float]:
-    """The offered format the client likes best (ties: the first offered) and its q."""
-    best, best_q = None, 0.0
-    for key, (media, aliases) in offers.items():
-        q = _quality([media.split(";")[0], *aliases], ranges)
-        if q > best_q:
-            best, best_q = key, q
-    return best, best_q
-
-
-def _quality(types: list[str], ranges: list[tuple[str, float]]) -> float:
-    """The most specific matching media range decides (type > type/* > */*)."""
-    major = types[0].split("/")[0]
-    q, specificity = 0.0, -1
-    for media, mq in ranges:
-        spec = 2 if media in types else 1 if media == f"{major}/*" else 0 if media == "*/*" else -1
-        if spec >= 0 and (spec > specificity or (spec == specificity and mq > q)):
-            q, specificity = mq, spec
-    return q
+def _media_types(name: str) -> str:
+    """The media types a ?format= value asks for: a media type itself, or those of the formats it names."""
+    if "/" in name:
+        return name
+    found: list[Format] = [f for kind in FORMAT_KINDS if (f := lookup(name, kind))]
+    if not found:
+        raise HTTPException(400, f"Ukjent format «{name.strip().lower()}». Bruk et av: {', '.join(FORMAT_NAMES)}.")
+    return ", ".join(f.media_type for f in found)
 
 
 # -- errors -------------------------------------------------------------------
@@ -164,9 +124,12 @@ def _status(err: Exception) -> tuple[int, dict]:
     return 500, {}
 
 
+def _offers(kind: str) -> tuple[Format, ...]:
+    return GRAPH_FORMATS if kind == "graph" else RESULT_FORMATS
+
+
 def _not_acceptable(kind: str) -> str:
-    offers = RESULT_MEDIA if kind != "graph" else GRAPH_MEDIA
-    types = ", ".join(media.split(";")[0] for media, _ in offers.values())
+    types = ", ".join(f.media_type for f in _offers(kind))
     return f"Ingen akseptabel format for {KIND_NAMES[kind]}-svar (not acceptable). Tilgjengelig: {types}."
 
 
@@ -213,8 +176,8 @@ async def _answer(request: Request, params: dict[str, list[str]], settings: Sett
         return _error(request, wanted, status, str(err), query, headers)
     if wanted.html:
         return page(request, query=query, result=result, headers={"Vary": "Accept"})
-    offers = RESULT_MEDIA if result.kind != "graph" else GRAPH_MEDIA
-    return Response(result.body, media_type=offers[result.format][0], headers={"Vary": "Accept"})
+    fmt = RDF[result.format] if result.kind == "graph" else RESULTS[result.format]
+    return Response(result.body, media_type=fmt.content_type, headers={"Vary": "Accept"})
 
 
 def _query_params(request: Request) -> dict[str, list[str]]:
@@ -230,7 +193,7 @@ def _query_params(request: Request) -> dict[str, list[str]]:
     response_class=Response,
     responses={
         200: {"description": "Svaret, i formatet Accept eller format= ber om",
-              "content": {m.split(";")[0]: {} for m, _ in [*RESULT_MEDIA.values(), *GRAPH_MEDIA.values()]}},
+              "content": {f.media_type: {} for f in (*RESULT_FORMATS, *GRAPH_FORMATS)}},
         400: {"description": "Ugyldig spørring (med parserens melding), SERVICE, eller FROM utenfor tjenesten"},
         406: {"description": "Ingen akseptabel format"},
         422: {"description": "Svaret er større enn grensen"},
@@ -356,10 +319,10 @@ async def _service_description(request: Request, wanted: Wanted, store: GraphSto
             sizes = await run_in_threadpool(pool.run, GraphsJob(str(store.root / gen)), settings.sparql_timeout)
         except (UserError, WorkerFailed):
             sizes = None  # the description is still useful without the dataset
-    fmt = wanted.graph or "turtle"
+    fmt = RDF[wanted.graph or TURTLE.name]
     endpoint = str(request.url.replace(query=""))
-    body = await run_in_threadpool(service_description, endpoint, sizes, fmt)
-    return Response(body, media_type=GRAPH_MEDIA[fmt][0], headers={"Vary": "Accept"})
+    body = await run_in_threadpool(service_description, endpoint, sizes, fmt.name)
+    return Response(body, media_type=fmt.content_type, headers={"Vary": "Accept"})
 
 
 def service_description(endpoint: str, sizes: GraphSizes | None, fmt: str) -> bytes:
@@ -379,7 +342,7 @@ def service_description(endpoint: str, sizes: GraphSizes | None, fmt: str) -> by
             "Osloregionens handlingsprogram som kunnskapsgraf. Standardgrafen er unionen av alle "
             "navngitte grafer. Bare lesing uten token; SERVICE og FROM mot eksterne kilder avvises.",
             language="nb")),
-        *[(service, sd("resultFormat"), N(FORMATS_NS + name)) for name in FORMAT_IRIS],
+        *[(service, sd("resultFormat"), N(f.iri)) for f in (*RESULT_FORMATS, *GRAPH_FORMATS)],
         (service, sd("defaultDataset"), dataset),
         (dataset, a, sd("Dataset")),
         (dataset, sd("defaultGraph"), default),
@@ -397,9 +360,7 @@ def service_description(endpoint: str, sizes: GraphSizes | None, fmt: str) -> by
                 (graph, a, sd("Graph")),
                 (graph, N(VOID_TRIPLES), L(str(count), datatype=_XSD_INTEGER)),
             ]
-    triples = [ox.Triple(*t) for t in triples]
-    prefixes = used_prefixes(triples, PREFIX_MAP) if fmt in ("turtle", "rdfxml") else None
-    return ox.serialize(triples, format=GRAPH_FORMATS[fmt], prefixes=prefixes)
+    return serialize_graph([ox.Triple(*t) for t in triples], RDF[fmt], PREFIX_MAP)
 
 
 _XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")

@@ -17,6 +17,7 @@ from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, SKOS, VOID, XSD
 
+from graph.formats import CSV_TABLE, JSONLD, NQUADS, RDFXML, TRIG, TURTLE, Format, RdfFormat
 from graph.namespaces import PREFIXES, RG, bind_prefixes
 
 EU = "http://publications.europa.eu/resource/authority/"
@@ -26,8 +27,6 @@ LANGUAGE = URIRef(EU + "language")
 ACCESS_RIGHT = URIRef(EU + "access-right")
 LICENCE = URIRef(EU + "licence")
 COUNTRY = URIRef(EU + "country")
-IANA = "https://www.iana.org/assignments/media-types/"
-FORMATS_NS = Namespace("http://www.w3.org/ns/formats/")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 
 # The vocabulary IRI does not move with the data's base (see graph/settings.py).
@@ -65,41 +64,34 @@ THEMES = {
 
 @dataclass(frozen=True)
 class Download:
-    key: str
-    path: str  # under {base}/
-    file_type: str  # EU file-type code
-    label: str  # the format's name
-    media_type: str
+    stem: str  # the file is download/{stem}.{extension}
+    format: Format
     title: dict
-    spec: tuple[str, str] | None = None  # (IRI, title) of the format's specification
-    rdf: bool = True  # a full dump (void:dataDump) rather than an extract
+
+    @property
+    def key(self) -> str:
+        return self.format.name
+
+    @property
+    def path(self) -> str:  # under {base}/
+        return f"download/{self.stem}.{self.format.extension}"
+
+    @property
+    def rdf(self) -> bool:
+        """A full dump (void:dataDump) rather than an extract."""
+        return isinstance(self.format, RdfFormat)
 
 
 DOWNLOADS = (
-    Download("turtle", "download/regiongraf.ttl", "RDF_TURTLE", "Turtle", "text/turtle",
-             {"nb": "Hele grafen som Turtle", "en": "The whole graph as Turtle"},
-             ("https://www.w3.org/TR/turtle/", "RDF 1.1 Turtle")),
-    Download("trig", "download/regiongraf.trig", "RDF_TRIG", "TriG", "application/trig",
-             {"nb": "Hele grafen med navngitte grafer som TriG",
-              "en": "The whole graph with named graphs as TriG"},
-             ("https://www.w3.org/TR/trig/", "RDF 1.1 TriG")),
-    Download("nquads", "download/regiongraf.nq", "RDF_N_QUADS", "N-Quads", "application/n-quads",
-             {"nb": "Hele grafen med navngitte grafer som N-Quads",
-              "en": "The whole graph with named graphs as N-Quads"},
-             ("https://www.w3.org/TR/n-quads/", "RDF 1.1 N-Quads")),
-    Download("jsonld", "download/regiongraf.jsonld", "JSON_LD", "JSON-LD", "application/ld+json",
-             {"nb": "Hele grafen som JSON-LD", "en": "The whole graph as JSON-LD"},
-             ("https://www.w3.org/TR/json-ld11/", "JSON-LD 1.1")),
-    Download("rdfxml", "download/regiongraf.rdf", "RDF_XML", "RDF/XML", "application/rdf+xml",
-             {"nb": "Hele grafen som RDF/XML", "en": "The whole graph as RDF/XML"},
-             ("https://www.w3.org/TR/rdf-syntax-grammar/", "RDF 1.1 XML Syntax")),
-    Download("csv", "download/tiltak.csv", "CSV", "CSV", "text/csv",
-             {"nb": "Tiltakene som CSV-tabell", "en": "The measures as a CSV table"},
-             ("https://www.rfc-editor.org/rfc/rfc4180", "RFC 4180: Common Format for CSV Files"),
-             rdf=False),
+    Download("regiongraf", TURTLE, {"nb": "Hele grafen som Turtle", "en": "The whole graph as Turtle"}),
+    Download("regiongraf", TRIG, {"nb": "Hele grafen med navngitte grafer som TriG",
+                                  "en": "The whole graph with named graphs as TriG"}),
+    Download("regiongraf", NQUADS, {"nb": "Hele grafen med navngitte grafer som N-Quads",
+                                    "en": "The whole graph with named graphs as N-Quads"}),
+    Download("regiongraf", JSONLD, {"nb": "Hele grafen som JSON-LD", "en": "The whole graph as JSON-LD"}),
+    Download("regiongraf", RDFXML, {"nb": "Hele grafen som RDF/XML", "en": "The whole graph as RDF/XML"}),
+    Download("tiltak", CSV_TABLE, {"nb": "Tiltakene som CSV-tabell", "en": "The measures as a CSV table"}),
 )
-VOID_FEATURES = {"turtle": "Turtle", "trig": "TriG", "nquads": "N-Quads", "jsonld": "JSON-LD",
-                 "rdfxml": "RDF_XML"}
 
 SPARQL_PROTOCOL = ("https://www.w3.org/TR/sparql11-protocol/", "SPARQL 1.1 Protocol")
 SPARQL_QUERY = ("https://www.w3.org/TR/sparql11-query/", "SPARQL 1.1 Query Language")
@@ -441,11 +433,11 @@ def catalogue(dataset: Dataset, settings, *, modified: datetime | None = None) -
         _texts(g, dist, DCTERMS.title, dl.title)
         g.add((dist, DCAT.accessURL, url))
         g.add((dist, DCAT.downloadURL, url))
-        fmt = _concept(g, URIRef(f"{EU}file-type/{dl.file_type}"), FILE_TYPE, dl.label)
+        fmt = _concept(g, URIRef(f"{EU}file-type/{dl.format.file_type}"), FILE_TYPE, dl.format.label)
         g.add((dist, DCTERMS.format, fmt))
-        g.add((dist, DCAT.mediaType, URIRef(IANA + dl.media_type)))
-        if dl.spec:
-            g.add((dist, DCTERMS.conformsTo, _standard(g, dl.spec)))
+        g.add((dist, DCAT.mediaType, URIRef(dl.format.iana)))
+        if dl.format.spec:
+            g.add((dist, DCTERMS.conformsTo, _standard(g, dl.format.spec)))
         g.add((dist, DCTERMS.license, license_))
         g.add((dist, DCTERMS.modified, mod))
         g.add((ds, DCAT.distribution, dist))
@@ -528,7 +520,7 @@ def void(dataset: Dataset, settings, *, modified: datetime | None = None) -> Gra
     for dl in DOWNLOADS:
         if dl.rdf:
             g.add((ds, VOID.dataDump, URIRef(f"{iri['base']}/{dl.path}")))
-            g.add((ds, VOID.feature, FORMATS_NS[VOID_FEATURES[dl.key]]))
+            g.add((ds, VOID.feature, URIRef(dl.format.iri)))
     g.add((ds, VOID.uriSpace, Literal(f"{iri['base']}/id/")))
     if stats.example is not None:
         g.add((ds, VOID.exampleResource, stats.example))

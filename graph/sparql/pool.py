@@ -34,20 +34,22 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from graph.errors import Busy, UserError
+from graph.formats import (
+    JSONLD,
+    NTRIPLES,
+    RDF,
+    RDFXML,
+    RESULTS,
+    RESULTS_FORMATS,
+    RESULTS_JSON,
+    TURTLE,
+    RdfFormat,
+)
 from graph.sparql.guard import QueryRefused, check_query
 
-RESULT_FORMATS = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-}
-GRAPH_FORMATS = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-}
+# What answers are written in, in the server's order of preference (Accept ties).
+RESULT_FORMATS = RESULTS_FORMATS  # SELECT and ASK
+GRAPH_FORMATS = (TURTLE, NTRIPLES, JSONLD, RDFXML)  # CONSTRUCT and DESCRIBE
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 STARTUP_TIMEOUT = 30.0
 
@@ -94,9 +96,9 @@ class QueryJob:
     # The protocol's default-graph-uri / named-graph-uri; None = not given.
     default_graphs: list[str] | None = None
     named_graphs: list[str] | None = None
-    # Wanted formats (keys of RESULT_FORMATS / GRAPH_FORMATS); None = nothing acceptable.
-    result_format: str | None = "json"
-    graph_format: str | None = "turtle"
+    # Wanted formats (names of RESULT_FORMATS / GRAPH_FORMATS); None = nothing acceptable.
+    result_format: str | None = RESULTS_JSON.name
+    graph_format: str | None = TURTLE.name
     max_results: int = 10000
     prefixes: dict[str, str] = field(default_factory=dict)
 
@@ -152,21 +154,26 @@ def execute(job, session: _Session):
     results = store.query(job.query, **options)
     if isinstance(results, ox.QueryBoolean):
         fmt = _need(job.result_format, "boolean")
-        return QueryResult("boolean", fmt, results.serialize(format=RESULT_FORMATS[fmt]), 1)
+        return QueryResult("boolean", fmt, results.serialize(format=RESULTS[fmt].oxigraph), 1)
     if isinstance(results, ox.QuerySolutions):
         fmt = _need(job.result_format, "solutions")
         variables = [v.value for v in results.variables]
         rows = _take(results, job.max_results, "rader")
         body = _solutions_json(variables, rows)
-        if fmt != "json":
-            parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-            body = parsed.serialize(format=RESULT_FORMATS[fmt])
+        if fmt != RESULTS_JSON.name:
+            parsed = ox.parse_query_results(body, format=RESULTS_JSON.oxigraph)
+            body = parsed.serialize(format=RESULTS[fmt].oxigraph)
         return QueryResult("solutions", fmt, body, len(rows))
     fmt = _need(job.graph_format, "graph")
     triples = _take(results, job.max_results, "tripler")
-    prefixes = used_prefixes(triples, job.prefixes) if fmt in ("turtle", "rdfxml") else None
-    body = ox.serialize(triples, format=GRAPH_FORMATS[fmt], prefixes=prefixes)
+    body = serialize_graph(triples, RDF[fmt], job.prefixes)
     return QueryResult("graph", fmt, body, len(triples))
+
+
+def serialize_graph(triples: list, fmt: RdfFormat, prefixes: dict[str, str]) -> bytes:
+    """Triples in an RDF format; the syntaxes with prefixes declare only those used."""
+    used = used_prefixes(triples, prefixes) if fmt.prefixes else None
+    return ox.serialize(triples, format=fmt.oxigraph, prefixes=used)
 
 
 def used_prefixes(triples, prefixes: dict[str, str]) -> dict[str, str]:
