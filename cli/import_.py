@@ -12,10 +12,12 @@ from graph.errors import UserError
 @click.command("import")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--actor", required=True, help="Aktøren som eier listen, f.eks. «Viken fylkeskommune» eller «NAV».")
+@click.option("--key", help="Nøkkel for aktørens liste (små bokstaver, tall, bindestrek), når navnet alene gir "
+                           "samme nøkkel som en annen aktør, f.eks. --key ostfold-2.")
 @click.option("--json", "as_json", is_flag=True, help="Skriv resultatet som JSON.")
 @click.option("--no-refresh", is_flag=True,
               help="Ikke oppdater søkeindeksen og de utledede lenkene nå (neste 'regiongraf build' gjør det).")
-def command(file: Path, actor: str, as_json: bool, no_refresh: bool) -> None:
+def command(file: Path, actor: str, key: str | None, as_json: bool, no_refresh: bool) -> None:
     """Importer en liste med initiativer fra en annen aktør.
 
     FILE er CSV (kolonnene title, description og valgfritt id, url, theme; skilletegn komma,
@@ -28,7 +30,7 @@ def command(file: Path, actor: str, as_json: bool, no_refresh: bool) -> None:
         data = file.read_bytes()
     except OSError as err:
         raise UserError(f"{file}: kan ikke lese filen ({err.strerror or err})") from None
-    result = application().import_list(data, file.name, actor, refresh=not no_refresh, progress=progress)
+    result = application().import_list(data, file.name, actor, key=key, refresh=not no_refresh, progress=progress)
     report_warnings(result)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))

@@ -7,12 +7,7 @@ import click
 
 from cli.context import reading_application
 from graph.errors import UserError
-
-TYPE_NB = {
-    "Measure": "Tiltak", "MeasureGroup": "Tiltaksgruppe", "Strategy": "Strategi", "Challenge": "Utfordring",
-    "Goal": "Overordnet mål", "SubGoal": "Delmål", "FocusArea": "Innsatsområde", "Initiative": "Initiativ",
-    "Project": "Prosjekt", "Plan": "Plan",
-}
+from graph.names import type_label
 
 
 @click.command("search")
@@ -76,7 +71,7 @@ def _print(result: dict, as_json: bool, one_line: bool = False) -> None:
         click.echo("Ingen treff.")
     for hit in hits:
         ctx = hit.get("context") or {}
-        click.echo(f"{hit['rank']:>2}. [{TYPE_NB.get(hit['type'], hit['type'])}] {hit['label']}  "
+        click.echo(f"{hit['rank']:>2}. [{type_label(hit['type'])}] {hit['label']}  "
                    f"(score {hit['score']:.3f})")
         where = []
         if ctx.get("focus_area"):

@@ -8,17 +8,15 @@ initiative). A pair is {"a": NODE, "b": NODE, "score", "kind", "cosine", "semant
 
 from __future__ import annotations
 
-import threading
-
 from graph.errors import NotFound, UserError
-from graph.iri import CLASS_OF_KIND
+from graph.iri import expand
+from graph.names import Names
 from graph.store import GraphStore
 from matching import overlap
 from matching.clusters import clusters as make_clusters
 from matching.explain import GraphFacts, reasons
 from search.index.version import SearchIndex
 
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 MAX_SIMILAR = 100
 
 
@@ -32,57 +30,33 @@ class Matcher:
         self.index = index or SearchIndex.load(settings.index_dir)
         self.store = GraphStore(settings.home)
         self.props = overlap.Proposals(self.index)
-        self._actor_labels: dict[str, str] | None = None
-        self._lock = threading.Lock()
 
     # -- names -----------------------------------------------------------------
+    def names(self) -> Names:
+        return Names.of(self.store)
+
     def actor_labels(self) -> dict[str, str]:
-        with self._lock:
-            if self._actor_labels is None:
-                actors = sorted({a for u in self.index.units for a in u.actors})
-                labels: dict[str, str] = {}
-                if actors:
-                    values = " ".join(f"<{a}>" for a in actors)
-                    rows = self.store.reader().query(
-                        f"""SELECT ?a ?l WHERE {{ VALUES ?a {{ {values} }} ?a <{RDFS_LABEL}> ?l
-                            FILTER(LANG(?l) IN ("nb", "")) }}""", use_default_graph_as_union=True)
-                    for r in rows:
-                        labels.setdefault(r["a"].value, r["l"].value)
-                self._actor_labels = {a: labels.get(a, a.rsplit("/", 1)[-1]) for a in actors}
-            return self._actor_labels
+        """Label of every actor with proposals in the index (for the overlap page's actor choice)."""
+        names = self.names()
+        return {a: names.actor_label(a) for a in sorted({a for u in self.index.units for a in u.actors})}
 
     def resolve_actor(self, actor: str | None) -> str | None:
-        """An actor given as IRI, key ("nav", "atp") or label -> its IRI."""
-        if not actor:
-            return None
-        key = " ".join(str(actor).split()).casefold()
-        for iri, label in self.actor_labels().items():
-            short = iri.rsplit("/", 1)[-1].casefold()
-            if key in (iri.casefold(), short, label.casefold()) or key == f"faggruppe {short}":
-                return iri
-        known = ", ".join(sorted(set(self.actor_labels().values())))
-        raise UserError(f"Ukjent aktør «{actor}». Kjente aktører: {known}.")
+        """An actor given as IRI, key ("nav", "atp"), label or "faggruppe X" -> its IRI."""
+        return self.names().actor(actor).id if actor else None
 
     def resolve_node(self, node: str) -> str:
         """A full IRI, or {kind}/{key} ("measure/2025-4.1-3") under the configured base."""
-        node = str(node).strip()
-        candidates = [node]
-        if not node.startswith(("http://", "https://")):
-            candidates.append(f"{self.settings.base_iri}/id/{node.lstrip('/')}")
-        for c in candidates:
-            if c in self.index.row_of:
-                return c
-        kind = node.split("/", 1)[0] if "/" in node and not node.startswith("http") else None
-        hint = "" if kind is None or kind in CLASS_OF_KIND else f" (ukjent nodetype «{kind}»)"
-        raise NodeNotFound(f"Fant ikke noden «{node}» i søkeindeksen{hint}.")
+        iri = expand(self.settings.base_iri, node)
+        if iri not in self.index.row_of:
+            raise NodeNotFound(f"Fant ikke noden «{node}» i søkeindeksen.")
+        return iri
 
     def node(self, row: int) -> dict:
         u = self.index.units[row]
-        labels = self.actor_labels()
         actor_id = u.actors[0] if u.actors else None
         return {
             "id": u.id, "type": u.type, "label": u.label, "text": u.text,
-            "actor": labels.get(actor_id) if actor_id else None, "actor_id": actor_id, "graph": u.graph,
+            "actor": self.names().actor_label(actor_id) if actor_id else None, "actor_id": actor_id, "graph": u.graph,
         }
 
     # -- pairs -----------------------------------------------------------------

@@ -13,7 +13,7 @@ import unicodedata
 import numpy as np
 
 from graph.errors import UserError
-from graph.iri import KINDS
+from graph.names import Names, node_type
 from graph.store import GraphStore
 from search import fusion
 from search.context import ContextReader
@@ -84,50 +84,17 @@ class Searcher:
         return self.index
 
     # -- validation of filters -------------------------------------------------
-    def known_types(self) -> list[str]:
-        return list(UNIT_TYPES)
-
     def resolve_types(self, types) -> set[str] | None:
-        if not types:
-            return None
-        by_name = {t.lower(): t for t in UNIT_TYPES} | {KINDS[t]: t for t in UNIT_TYPES}
-        out = set()
-        for t in types:
-            found = by_name.get(str(t).strip().lower())
-            if found is None:
-                raise UserError(f"Ukjent type «{t}». Kjente typer: {', '.join(UNIT_TYPES)}.")
-            out.add(found)
-        return out
+        """Type filters as class names, IRI kinds or Norwegian labels -> class names."""
+        return {node_type(str(t), UNIT_TYPES) for t in types} if types else None
 
-    def known_actors(self, index: SearchIndex | None = None) -> dict[str, str]:
-        return (index or self.index).actor_labels
+    def resolve_actor(self, actor: str | None, index: SearchIndex | None = None) -> str | None:
+        """An actor filter given as name, key, IRI or "faggruppe X" -> its IRI (graph/names.py)."""
+        return Names.of(self.store).actor(actor).id if actor else None
 
-    def resolve_actor(self, actor: str | None, index: SearchIndex) -> str | None:
-        if not actor:
-            return None
-        key = " ".join(str(actor).split()).lower()
-        actors = self.known_actors(index)
-        names = {e.id: e.names for e in index.entities}
-        for iri, label in actors.items():
-            candidates = {iri.lower(), iri.rsplit("/", 1)[-1].lower(), label.lower()}
-            candidates |= {n.lower() for n in names.get(iri, [])}
-            if key in candidates:
-                return iri
-        known = ", ".join(sorted(set(actors.values())))
-        raise UserError(f"Ukjent aktør «{actor}». Kjente aktører: {known}.")
-
-    def resolve_focus_area(self, focus: str | None, index: SearchIndex) -> str | None:
-        if not focus:
-            return None
-        key = " ".join(str(focus).split()).lower()
-        areas = [e for e in index.entities if e.kind == "focus_area"]
-        for e in areas:
-            candidates = {e.id.lower(), e.id.rsplit("/", 1)[-1].lower(), e.notation.lower(), e.label.lower()}
-            candidates |= {n.lower() for n in e.names}
-            if key in candidates:
-                return e.id
-        known = ", ".join(f"{e.notation} {e.label}" for e in sorted(areas, key=lambda e: e.notation))
-        raise UserError(f"Ukjent innsatsområde «{focus}». Kjente: {known}.")
+    def resolve_focus_area(self, focus: str | None, index: SearchIndex | None = None) -> str | None:
+        """A theme filter given as notation (5.4), name, key or IRI -> its IRI (graph/names.py)."""
+        return Names.of(self.store).focus_area(focus).id if focus else None
 
     # -- search ----------------------------------------------------------------
     def search(self, query: str, k: int = 10, types=None, focus_area: str | None = None,

@@ -134,13 +134,15 @@ class Application:
         progress(f"Grafen er bygget: {sum(graphs.values())} tripler i {len(graphs)} grafer ({result.generation}).")
         return result
 
-    def import_list(self, data: bytes, filename: str, actor: str, *, refresh: bool = True,
+    def import_list(self, data: bytes, filename: str, actor: str, *, key: str | None = None, refresh: bool = True,
                     progress: Progress = None) -> WriteResult:
-        """Another actor's list into its own named graph (replacing its previous list)."""
+        """Another actor's list into its own named graph (replacing its previous list).
+
+        `key` names the actor's list when its name alone would not give a key of its own."""
         progress = progress or _quiet
         filename = filename or "opplastet fil"
         progress(f"Leser {filename} for {actor} ...")
-        prepared = prepare(self.settings, self.store.reader(), data, filename, actor)
+        prepared = prepare(self.settings, self.store.reader(), data, filename, actor, key)
         progress(f"Skriver {prepared.count} initiativer til {prepared.name} ...")
 
         def apply(w):

@@ -47,9 +47,9 @@ def indexed_home(tmp_path_factory, embedder) -> Settings:
 
 
 def import_list(settings: Settings, data: bytes, filename: str, actor: str, embedder=None,
-                refresh: bool = True) -> dict:
+                refresh: bool = True, key: str | None = None) -> dict:
     """An import through the application layer, as the CLI and the API make it; its result as JSON."""
-    return Application(settings, embedder).import_list(data, filename, actor, refresh=refresh).to_dict()
+    return Application(settings, embedder).import_list(data, filename, actor, key=key, refresh=refresh).to_dict()
 
 
 def copy_home(settings: Settings, target: Path) -> Settings:

@@ -168,3 +168,36 @@ def test_reimporting_a_list_that_has_inferred_links_replaces_it(partner_home, tm
     again = import_list(settings, partner.read_bytes(), partner.name, "Eksempel fylkeskommune",
                         refresh=False)
     assert again["count"] == again["replaced"] == 22
+
+
+# -- issue 13, defect 2: actors must not overwrite each other ---------------------------------
+@pytest.mark.parametrize("first,second", [
+    ("A/B", "A B"), ("Østfold", "Ostfold"), ("Åsgard", "Asgard"), ("Viken fylke", "Viken-fylke"),
+])
+def test_actor_identity_a_different_name_never_takes_an_existing_key(indexed_home, tmp_path, first, second):
+    from graph.imports.tabular import ImportConflict
+
+    home = copy_home(indexed_home, tmp_path / "home")
+    one = import_list(home, b"id,title\n1,Sykkelveier langs fjorden\n", "a.csv", first, refresh=False)
+    before = GraphStore(home.home).generation()
+    with pytest.raises(ImportConflict) as err:
+        import_list(home, b"id,title\n1,Gangveier i sentrum\n", "b.csv", second, refresh=False)
+    assert f"«{first}»" in str(err.value) and "--key" in str(err.value)
+    assert GraphStore(home.home).generation() == before  # the first list is untouched
+    two = import_list(home, b"id,title\n1,Gangveier i sentrum\n", "b.csv", second, refresh=False,
+                      key=one["graph"].rsplit("/", 1)[-1] + "-2")
+    assert two["graph"] != one["graph"] and len(initiatives(home)) == 2
+    again = import_list(home, b"id,title\n1,Sykkelveier langs fjorden\n", "a.csv", first.upper(), refresh=False)
+    assert again["graph"] == one["graph"] and again["replaced"] == 1  # the same name is the same actor
+
+
+def test_actor_identity_non_latin_names_get_real_keys_and_punctuation_is_refused(indexed_home, tmp_path):
+    from graph.imports.tabular import ImportRefused
+
+    home = copy_home(indexed_home, tmp_path / "home")
+    moscow = import_list(home, b"id,title\n1,Metro\n", "m.csv", "Москва", refresh=False)
+    tokyo = import_list(home, b"id,title\n1,Tog\n", "t.csv", "東京", refresh=False)
+    assert moscow["graph"].endswith("/import/москва") and tokyo["graph"].endswith("/import/東京")
+    assert moscow["actor"] == "Москва" and len(initiatives(home)) == 2
+    with pytest.raises(ImportRefused, match="--key"):
+        import_list(home, b"id,title\n1,Noe\n", "x.csv", "!!!", refresh=False)

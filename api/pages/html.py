@@ -6,18 +6,37 @@ to our own nodes by path (/doc/{kind}/{key}), which resolves on whatever host se
 the page; IRIs outside the base are linked as they are.
 """
 
+import re
 from pathlib import Path
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
-from graph.iri import split_iri
+from graph.iri import KINDS, split_iri
+from graph.names import type_label, type_plural
 from graph.namespaces import RG
 
 VOCABULARY_BASE = str(RG).rsplit("/", 1)[0] + "/"  # https://data.osloregionen.no/def/
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STATIC = Path(__file__).resolve().parent.parent / "static"
 templates = Jinja2Templates(directory=str(TEMPLATES))
+
+
+def kind_of(type_name: str) -> str:
+    """The IRI path segment of a class ("MeasureGroup" -> "measure-group")."""
+    return KINDS.get(type_name, type_name.lower())
+
+
+def notation_label(notation: str | None) -> str:
+    """"4-p1" -> "4 (del 1)": section 4 has two unnumbered parts."""
+    if not notation:
+        return ""
+    return re.sub(r"-p(\d+)$", r" (del \1)", notation)
+
+
+# Helpers every template may use.
+templates.env.globals.update(type_label=type_label, type_plural=type_plural, notation_label=notation_label,
+                             kind_of=kind_of)
 
 NAV = [
     ("Søk", "/"),

@@ -14,7 +14,6 @@ import pyoxigraph as ox
 from fastapi import Request
 from markupsafe import Markup
 
-from api.pages import choices as pages  # noqa: F401  (template helpers: type_label ...)
 from api.pages.html import hrefs
 from api.pages.picture import neighbourhood_svg
 from graph.errors import NotFound, NotReady, UserError

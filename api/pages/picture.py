@@ -15,7 +15,7 @@ import logging
 import re
 import textwrap
 
-from graph.views.describe import class_label
+from graph.names import type_label
 from graph.views.neighbourhood import IMPLEMENTS, MENTIONS, MOTIVATES, PROPOSED_BY, SUPPORTS, Neighbourhood
 
 log = logging.getLogger("regiongraf.picture")
@@ -53,7 +53,7 @@ def _label_lines(text: str) -> list[str]:
 
 
 def _html_label(type_name: str, text: str) -> str:
-    kind = html.escape(class_label(type_name) or type_name)
+    kind = html.escape(type_label(type_name) or type_name)
     body = '<BR ALIGN="LEFT"/>'.join(html.escape(line) for line in _label_lines(text))
     return f'<<FONT POINT-SIZE="8">{kind.upper()}</FONT><BR ALIGN="LEFT"/>{body}<BR ALIGN="LEFT"/>>'
 
@@ -80,7 +80,7 @@ def dot_source(hood: Neighbourhood, href) -> str:
                 fill, border, fg = COLOURS.get(n["type"], ("#ffffff", "#888888", "#1d2327"))
                 centre = iri == hood.centre
                 s.node(ids[iri], _html_label(n["type"], n["label"] or iri), href=href(iri),
-                       tooltip=f"{class_label(n['type'])}: {n['label'] or iri}", fillcolor=fill,
+                       tooltip=f"{type_label(n['type'])}: {n['label'] or iri}", fillcolor=fill,
                        color="#0b5394" if centre else border, fontcolor=fg,
                        penwidth="3" if centre else "1")
             if hood.omitted.get(layer):

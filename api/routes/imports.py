@@ -31,6 +31,9 @@ UPLOAD_SCHEMA = {
                     "properties": {
                         "file": {"type": "string", "format": "binary",
                                  "description": "Listen: CSV, JSON, Turtle eller JSON-LD."},
+                        "key": {"type": "string",
+                                "description": "Valgfri nøkkel for listen, når aktørnavnet alene gir samme "
+                                               "nøkkel som en annen aktør (f.eks. «ostfold-2»)."},
                         "actor": {"type": "string", "minLength": 1,
                                   "description": "Aktøren som eier listen, f.eks. «Viken fylkeskommune»."},
                     },
@@ -106,6 +109,8 @@ async def import_list(request: Request, settings: SettingsDep, app: ApplicationD
     try:
         upload = form.get("file")
         actor = form.get("actor")
+        key = form.get("key")
+        key = key.strip() if isinstance(key, str) and key.strip() else None
         problems = []
         if not isinstance(upload, UploadFile):
             problems.append("«file» mangler; legg ved listen som fil")
@@ -121,7 +126,7 @@ async def import_list(request: Request, settings: SettingsDep, app: ApplicationD
         filename = upload.filename or "opplastet fil"
     finally:
         await form.close()
-    result = await run_in_threadpool(lambda: app.import_list(data, filename, actor.strip(), progress=log.info))
+    result = await run_in_threadpool(lambda: app.import_list(data, filename, actor.strip(), key=key, progress=log.info))
     return result.to_dict()
 
 

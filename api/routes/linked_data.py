@@ -31,11 +31,12 @@ from api.pages.html import render, render_bytes, root
 from api.pages.node_extras import node_extras
 from graph import ontology
 from graph.formats import HTML, TURTLE, Format, RdfFormat, names_list
-from graph.iri import CLASS_OF_KIND, KINDS
+from graph.iri import CLASS_OF_KIND, KINDS, kind_iri
+from graph.names import type_label
 from graph.namespaces import PREFIXES, RG
 from graph.settings import Settings
 from graph.store import GraphStore
-from graph.views.describe import class_label, description, exists, node_view
+from graph.views.describe import description, exists, node_view
 
 router = APIRouter(tags=["lenkede data"])
 
@@ -53,7 +54,7 @@ def _iri(settings: Settings, kind: str, key: str) -> str:
         return f"{settings.base_iri}/scheme/{key}"
     if kind not in CLASS_OF_KIND:
         raise HTTPException(404, f"Ukjent nodetype «{kind}». Kjente typer: {', '.join(CLASS_OF_KIND)}.")
-    return f"{settings.base_iri}/id/{kind}/{key}"
+    return kind_iri(settings.base_iri, kind, key)
 
 
 def _not_found(iri: str) -> HTTPException:
@@ -171,7 +172,7 @@ def _document_body(request: Request, settings: Settings, reader, kind: str, key:
         view = node_view(reader, settings.base_iri, iri)
         return render_bytes(request, "node.html", {
             "node": view, "kind": kind, "key": key, "doc_path": doc_path, "formats": rdf_formats(OFFERED),
-            "type_labels": {cls: class_label(cls) for cls in KINDS},
+            "type_labels": {cls: type_label(cls) for cls in KINDS},
             "extras": node_extras(request, reader, iri, view["label"]),  # picture, lignende tiltak
         })
     quads = description(reader, iri)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 
 from api.deps import SettingsDep, StoreDep
 from api.pages.html import root
-from graph.iri import CLASS_OF_KIND, split_iri
+from graph.iri import CLASS_OF_KIND, expand, kind_iri, split_iri
 from graph.settings import Settings
 from graph.views.describe import node_view
 
@@ -20,22 +20,7 @@ RESPONSES = {404: {"description": "Ukjent node"}, 400: {"description": "Ugyldig 
 
 def resolve_id(settings: Settings, given: str) -> str:
     """Accepts a full IRI under the base, /id/{kind}/{key}, id/{kind}/{key} or {kind}/{key}."""
-    text = given.strip()
-    if "://" in text:
-        if split_iri(settings.base_iri, text) is None:
-            raise HTTPException(
-                404, f"«{text}» er ikke en node-IRI i denne grafen (de begynner med {settings.base_iri}/id/)."
-            )
-        return text
-    path = text.lstrip("/")
-    path = path[3:] if path.startswith("id/") else path
-    kind, _, key = path.partition("/")
-    if kind not in CLASS_OF_KIND or not key or "/" in key:
-        raise HTTPException(
-            400, f"Ugyldig id «{text}». Bruk en IRI som {settings.base_iri}/id/measure/2025-5.1.1-7 "
-                 "eller kortformen measure/2025-5.1.1-7."
-        )
-    return f"{settings.base_iri}/id/{kind}/{key}"
+    return expand(settings.base_iri, given)
 
 
 def _node(request: Request, settings: Settings, store, iri: str) -> dict:
@@ -64,4 +49,4 @@ def node_by_key(request: Request, kind: str, key: str, settings: SettingsDep, st
     """Som /api/node, men med IRI-ens sti: /api/nodes/measure/2025-5.1.1-7."""
     if kind not in CLASS_OF_KIND:
         raise HTTPException(404, f"Ukjent nodetype «{kind}». Kjente typer: {', '.join(CLASS_OF_KIND)}.")
-    return _node(request, settings, store, f"{settings.base_iri}/id/{kind}/{key}")
+    return _node(request, settings, store, kind_iri(settings.base_iri, kind, key))

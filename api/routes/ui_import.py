@@ -17,6 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from api.deps import SettingsDep, StoreDep, check_token, get_application
+from api.errors import status_of
 from api.pages.choices import Choices, page
 from api.routes.imports import _read_body, _replay, _too_large
 from api.routes.ui_overlaps import KINDS, marker_for
@@ -48,12 +49,13 @@ def import_form(request: Request, store: StoreDep):
 
 @router.post("/import", summary="Importer en liste (skjema)", include_in_schema=False)
 async def import_submit(request: Request, settings: SettingsDep, store: StoreDep):
-    actor = ""
+    actor, key = "", None
     try:
         body = await _read_body(request, settings.max_upload_bytes)
         form = await _replay(request, body).form(max_files=1, max_fields=10)
         try:
             actor = str(form.get("actor") or "").strip()
+            key = str(form.get("key") or "").strip() or None
             check_token(settings, str(form.get("token") or ""))
             upload = form.get("file")
             if not isinstance(upload, UploadFile) or not upload.filename:
@@ -71,10 +73,10 @@ async def import_submit(request: Request, settings: SettingsDep, store: StoreDep
         return page(request, "import.html", ctx, status_code=err.status_code)
     app = get_application(request)
     try:
-        written = await run_in_threadpool(lambda: app.import_list(data, filename, actor, progress=log.info))
+        written = await run_in_threadpool(lambda: app.import_list(data, filename, actor, key=key, progress=log.info))
     except UserError as err:  # ImportRefused: the message names the file, the row and the field
-        ctx = _form(request, store, actor=actor, error=str(err), refused=True, filename=filename)
-        return page(request, "import.html", ctx, status_code=400)
+        ctx = _form(request, store, actor=actor, key=key, error=str(err), refused=True, filename=filename)
+        return page(request, "import.html", ctx, status_code=status_of(err)[0])
     result = written.to_dict()
     imported = await run_in_threadpool(_imported, store, result["ids"])
     pairs, overlap_error = await run_in_threadpool(_overlaps, app, result["actor_id"])

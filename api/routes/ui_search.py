@@ -16,8 +16,9 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.deps import SettingsDep, StoreDep, get_application, search_limiter
 from api.errors import status_of
-from api.pages.choices import SEARCH_TYPES, Choices, kind_of, page
+from api.pages.choices import SEARCH_TYPES, Choices, page
 from api.pages.highlight import Highlighter
+from api.pages.html import kind_of
 from graph.errors import UserError
 
 router = APIRouter(tags=["nettsider"])

@@ -46,7 +46,7 @@ def match_focus_areas(theme: str, areas: list[FocusArea]) -> list[URIRef]:
 
 
 def record_key(rec: Record) -> str:
-    return slug(rec.id) if rec.id else str(rec.number)
+    return (slug(rec.id) if rec.id else "") or str(rec.number)
 
 
 def check_keys(records: list[Record], filename: str) -> None:

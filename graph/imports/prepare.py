@@ -21,10 +21,19 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 from graph import ontology
 from graph.imports.initiatives import FocusArea, initiatives_graph
 from graph.imports.rdf import check_rdf, parse_rdf
-from graph.imports.tabular import ImportRefused, decode, looks_like_jsonld, parse_csv, parse_json, parse_json_value
+from graph.imports.tabular import (
+    ImportConflict,
+    ImportRefused,
+    decode,
+    looks_like_jsonld,
+    parse_csv,
+    parse_json,
+    parse_json_value,
+)
 from graph.iri import graph_iri, node_iri, slug, split_iri
 from graph.linker import TARGET_CLASSES, mention_links
 from graph.materialise import aligned_triples
+from graph.names import Names, normalise
 from graph.namespaces import RG, bind_prefixes
 from graph.settings import Settings
 from graph.validate import validate_graph, violations_only
@@ -77,30 +86,42 @@ def _rows(store: ox.Store, query: str):
     return list(store.query(query, use_default_graph_as_union=True))
 
 
-def find_actor(store: ox.Store, base: str, actor: str) -> tuple[URIRef, str, str]:
-    """(IRI, slug, label) of the actor: a known organisation by slug or name, else a new one."""
-    wanted = actor.strip()
-    key = slug(wanted)
-    rows = _rows(store, f"""
-        SELECT ?o ?name WHERE {{ ?o a <{RG.Organisation}> .
-          OPTIONAL {{ ?o <{RDFS.label}>|<http://www.w3.org/2004/02/skos/core#prefLabel>
-                         |<http://www.w3.org/2004/02/skos/core#altLabel> ?name }} }}""")
-    for by_key in (True, False):
-        for r in rows:
-            parts = split_iri(base, r["o"].value)
-            if not parts or parts[0] != "organisation":
-                continue
-            name = r["name"].value if r["name"] else ""
-            if (by_key and parts[1] == key) or (not by_key and name.casefold() == wanted.casefold()):
-                label = _label(store, r["o"].value) or wanted
-                return URIRef(r["o"].value), parts[1], label
-    return node_iri(base, "Organisation", key), key, wanted
+def find_actor(store: ox.Store, base: str, actor: str, key: str | None = None) -> tuple[URIRef, str, str]:
+    """(IRI, key, label) of the organisation that owns a list: one actor, one key, both ways.
 
-
-def _label(store: ox.Store, iri: str) -> str | None:
-    rows = _rows(store, f"""SELECT ?l WHERE {{ <{iri}> <{RDFS.label}> ?l }}
-                            ORDER BY DESC(LANGMATCHES(LANG(?l), "nb")) LIMIT 1""")
-    return rows[0]["l"].value if rows else None
+    The same name (its label or an alternative name, ignoring case and spacing) is always the
+    same organisation. A new name gets a new key from its words (graph/iri.py slug); if that
+    key already belongs to another actor ("Ostfold" vs "Østfold", "A/B" vs "A B"), or the name
+    gives no key at all ("!!!"), the import is refused with a message that names the existing
+    actor and offers `key` (--key), so that one list never silently replaces another.
+    """
+    wanted = normalise(actor)
+    organisations = [a for a in Names.read(store).actors if a.type == "Organisation"]
+    by_key = {a.key: a for a in organisations}
+    if key is not None:
+        if not key or slug(key) != key:
+            raise ImportRefused(f"Ugyldig nøkkel «{key}»: bruk små bokstaver, tall og bindestrek, f.eks. "
+                                f"«{slug(actor) or 'min-liste'}».")
+        owner = by_key.get(key)
+        if owner is not None and wanted not in {normalise(n) for n in (owner.label, *owner.names)}:
+            raise ImportConflict(f"Nøkkelen «{key}» brukes allerede av «{owner.label}». Velg en annen nøkkel, "
+                                 f"eller bruk navnet «{owner.label}» for å erstatte den listen.")
+        if owner is not None:
+            return URIRef(owner.id), owner.key, owner.label
+        return node_iri(base, "Organisation", key), key, actor.strip()
+    for a in organisations:
+        if wanted in {normalise(n) for n in (a.label, *a.names)} and split_iri(base, a.id):
+            return URIRef(a.id), a.key, a.label
+    new_key = slug(actor)
+    if not new_key:
+        raise ImportRefused(f"Aktørnavnet «{actor}» inneholder ingen bokstaver eller tall å lage en nøkkel av; "
+                            "oppgi en nøkkel med --key (f.eks. --key min-liste).")
+    owner = by_key.get(new_key)
+    if owner is not None:
+        raise ImportConflict(
+            f"«{actor.strip()}» får nøkkelen «{new_key}», som allerede brukes av «{owner.label}». Bruk nøyaktig "
+            f"navnet «{owner.label}» for å erstatte den listen, eller velg en egen nøkkel med --key.")
+    return node_iri(base, "Organisation", new_key), new_key, actor.strip()
 
 
 def defined_elsewhere(store: ox.Store, node: URIRef, own_graph: URIRef) -> bool:
@@ -203,7 +224,8 @@ def _refuse_violations(new: Graph, context: Graph, where: dict, filename: str) -
     raise ImportRefused(f"{filename}, {place}{field_txt}: {first.message}{more}")
 
 
-def prepare(settings: Settings, store: ox.Store, data: bytes, filename: str, actor: str) -> PreparedImport:
+def prepare(settings: Settings, store: ox.Store, data: bytes, filename: str, actor: str,
+            key: str | None = None) -> PreparedImport:
     """Parse, link and validate in memory (`store`: a reader of the current generation)."""
     if not actor or not actor.strip():
         raise ImportRefused("oppgi aktøren som eier listen (--actor «Navn»)")
@@ -212,7 +234,7 @@ def prepare(settings: Settings, store: ox.Store, data: bytes, filename: str, act
     text = decode(data, filename)
     fmt = detect_format(filename, text)
     base = settings.base_iri
-    actor_iri, actor_slug, actor_label = find_actor(store, base, actor)
+    actor_iri, actor_slug, actor_label = find_actor(store, base, actor, key)
     name = graph_iri(base, f"import/{actor_slug}")
     where: dict[URIRef, str] = {}
     if fmt in ("csv", "json"):

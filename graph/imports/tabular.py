@@ -12,7 +12,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from graph.errors import UserError
+from graph.errors import Conflict, UserError
 
 FIELDS = ("title", "description", "id", "url", "theme")
 # Column names a Norwegian spreadsheet is likely to have, mapped to ours.
@@ -29,6 +29,10 @@ URL_RE = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$", re.IGNORECASE)
 
 class ImportRefused(UserError):
     """The file is refused as a whole; the message says where (line/element) and which field."""
+
+
+class ImportConflict(ImportRefused, Conflict):
+    """The list would take the key of another actor's list (HTTP 409)."""
 
 
 @dataclass

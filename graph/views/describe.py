@@ -22,6 +22,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from graph import ontology
 from graph.iri import graph_iri
+from graph.names import type_label
 from graph.namespaces import RG, SSSOM
 
 TYPE = ox.NamedNode(str(RDF.type))
@@ -129,12 +130,6 @@ def _vocabulary_terms() -> tuple[dict, dict, dict]:
                     out.add(str(sup))
         supers[str(prop)] = out
     return class_labels, prop_labels, supers
-
-
-def class_label(type_name: str | None) -> str | None:
-    if not type_name:
-        return None
-    return _vocabulary_terms()[0].get(RG_NS + type_name, type_name)
 
 
 def property_name(prop: str, incoming: bool = False) -> str:
@@ -310,7 +305,7 @@ def node_view(reader: ox.Store, base: str, iri: str) -> dict | None:
     return {
         "id": iri,
         "type": ours[0] if ours else None,
-        "type_label": class_label(ours[0]) if ours else None,
+        "type_label": type_label(ours[0]) if ours else None,
         "types": types,
         "label": _nb(labels),
         "text": _nb(texts),
