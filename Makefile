@@ -13,7 +13,7 @@ help:
 	@echo "make run    - sett opp alt, bygg grafen og indeksene, start tjenesten på http://127.0.0.1:8000"
 	@echo "make test   - sett opp alt og kjør testene"
 	@echo "make bench  - kjør ytelsesmålingene (tabell + JSON i bench/results/)"
-	@echo "make lint   - ruff"
+	@echo "make lint   - ruff og lagkontraktene (import-linter)"
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,7 @@ bench: model
 
 lint: venv
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf .regiongraf bench/results tests/output

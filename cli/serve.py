@@ -17,7 +17,7 @@ def command(host: str | None, port: int | None, log_level: str, access_log: bool
 
     Lesing er åpen. Import, ombygging og SPARQL Update krever REGIONGRAF_TOKEN.
     """
-    import uvicorn
+    import uvicorn  # lazy: every verb module is loaded for --help; only serve needs the server (~0.3 s)
 
     settings = get_settings()
     host = host or settings.host

@@ -17,6 +17,7 @@ from graph.names import Names, node_type
 from graph.store import GraphStore
 from search import fusion
 from search.context import ContextReader
+from search.embedding.embedder import Embedder
 from search.index.units import UNIT_TYPES
 from search.index.version import SearchIndex, current_version
 from search.query_intent import BOOST, Intent
@@ -61,8 +62,6 @@ class Searcher:
     def load(cls, settings, embedder=None) -> Searcher:
         index = SearchIndex.load(settings.index_dir)
         if embedder is None:
-            from search.embedding.embedder import Embedder
-
             embedder = Embedder.load(settings)
         return cls(settings, embedder, index)
 

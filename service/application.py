@@ -25,7 +25,9 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from graph.build import apply_build, prepare_build
+from rdflib import Graph
+
+from graph.build import apply_build, prepare_build, source_graphs
 from graph.imports.lists import find_list
 from graph.imports.prepare import prepare
 from graph.iri import graph_iri
@@ -33,6 +35,7 @@ from graph.revision import derived_revision, source_revision, stamp_derived, sta
 from graph.settings import Settings
 from graph.sparql.update import apply_update
 from graph.store import GraphStore, remove_graph, replace_graph
+from graph.validate import validate_graph
 from matching.inferred import infer_links
 from matching.matcher import Matcher
 from search.embedding.embedder import Embedder
@@ -122,6 +125,21 @@ class Application:
             return {"generation": None, "index": None, "lagging": "ingen graf er bygget"}
         return {"generation": generation, "index": current_version(self.settings.index_dir),
                 "lagging": self.lagging()}
+
+    def validate(self, sources: list[Path] | None = None) -> tuple[list, int]:
+        """SHACL results for the stored graph, or for documents (`sources`) without building;
+        and how many triples were checked. Derived graphs (inferred, meta) are not checked."""
+        data = Graph()
+        if sources:
+            graphs, _ = source_graphs(self.settings, list(sources))
+            for name, g in graphs.items():
+                if not name.endswith("/ontology"):
+                    data += g
+        else:
+            for g in self.store.dataset().graphs():
+                if not str(g.identifier).endswith(("/ontology", "/inferred", "/meta")):
+                    data += g
+        return validate_graph(data), len(data)
 
     # -- writes ------------------------------------------------------------------------
     def build(self, sources: list[Path] | None = None, *, refresh: bool = True,

@@ -24,6 +24,7 @@ from api.negotiation import GRAPH_OFFERED, split_extension, variant_for
 from api.pages.html import render, root
 from api.routes.linked_data import rdf_response
 from graph.formats import CSV_TABLE, HTML, RDF_FORMATS, names_list
+from graph.publish.catalogue import catalogue, generation_time, void
 from graph.publish.export import export
 from graph.settings import Settings
 from graph.store import GraphStore
@@ -87,8 +88,6 @@ def download(request: Request, filename: str, settings: SettingsDep, store: Stor
 
 def _description(request: Request, settings: Settings, store: GraphStore, which: str):
     """The catalogue or the VoID graph of the current generation (cached)."""
-    from graph.publish.catalogue import catalogue, generation_time, void
-
     gen = _generation(store)
     make = catalogue if which == "catalog" else void
 

@@ -37,6 +37,7 @@ from graph.namespaces import PREFIXES, RG
 from graph.settings import Settings
 from graph.store import GraphStore
 from graph.views.describe import description, exists, node_view
+from search.index.version import current_version
 
 router = APIRouter(tags=["lenkede data"])
 
@@ -76,10 +77,6 @@ def data_version(settings: Settings, store: GraphStore) -> str:
     """What a page is computed from: the store generation, and the search index version
     (the HTML page shows similar measures from it, and the index is written after the graph)."""
     version = store.generation() or "none"
-    try:
-        from search.index.version import current_version
-    except ImportError:
-        return version
     index = current_version(settings.index_dir)
     return f"{version}+{index}" if index else version
 

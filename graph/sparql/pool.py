@@ -20,6 +20,7 @@ Dataset semantics (documented in the README):
   may be named.
 """
 
+import ctypes
 import json
 import os
 import queue
@@ -273,8 +274,6 @@ def _isolate_network() -> bool:
     if not sys.platform.startswith("linux"):
         return False
     try:
-        import ctypes
-
         libc = ctypes.CDLL(None, use_errno=True)
         return libc.unshare(0x10000000 | 0x40000000) == 0  # CLONE_NEWUSER | CLONE_NEWNET
     except (OSError, AttributeError):

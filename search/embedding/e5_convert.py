@@ -28,6 +28,19 @@ import time
 from pathlib import Path
 
 import numpy as np
+from safetensors.numpy import save_file
+from tokenizers import (
+        AddedToken,
+        Regex,
+        Tokenizer,
+        decoders,
+        models,
+        normalizers,
+        pre_tokenizers,
+        processors,
+    )
+
+from graph.settings import get_settings
 
 FOLDER_NAME = "multilingual-e5-small"
 SOURCE_NAME = "e5-small-q4.bin"
@@ -234,16 +247,6 @@ def build_tokenizer(m: dict):
     """A `tokenizers` Unigram tokenizer reproducing e5.c's tokenize path exactly:
     per-codepoint normalisation, runs of spaces collapsed, a leading metaspace, Viterbi over
     the piece scores (unknown score = min - 10), <s> ... </s>."""
-    from tokenizers import (
-        AddedToken,
-        Regex,
-        Tokenizer,
-        decoders,
-        models,
-        normalizers,
-        pre_tokenizers,
-        processors,
-    )
 
     if m["norm"].get("\x01") != "":
         raise ValueError("normalisation table does not delete U+0001")
@@ -324,7 +327,6 @@ def _write_sentence_transformers(folder: Path, m: dict) -> None:
 
 
 def _write_folder(folder: Path, src: Path, log) -> None:
-    from safetensors.numpy import save_file
 
     with open(src, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
         m = read_model(buf)
@@ -385,8 +387,6 @@ def convert(out_dir: Path, progress: bool = True) -> Path:
 
 
 def default_dir() -> Path:
-    from graph.settings import get_settings
-
     return get_settings().models_dir / FOLDER_NAME
 
 

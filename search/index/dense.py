@@ -26,6 +26,8 @@ SMALL_BATCH = 8  # fewer queries than this are searched on one thread
 
 
 def _faiss():
+    # Lazy: faiss costs about 0.5-1 s to import, and only verbs that search need it (measured with
+    # `python -X importtime`); `regiongraf stats`, `export` and `--help` start without it.
     import faiss
 
     return faiss

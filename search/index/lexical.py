@@ -26,7 +26,7 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, texts: list[str], compounds: bool = True) -> LexicalIndex:
-        import bm25s
+        import bm25s  # lazy: ~1 s to import (scipy); only index builds and searches need it
 
         tokenizer = Tokenizer(vocabulary(texts) if compounds else ())
         corpus = [tokenizer(t) or [""] for t in texts]
@@ -54,7 +54,7 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, path: Path) -> LexicalIndex:
-        import bm25s
+        import bm25s  # lazy, as in build()
 
         vocab = json.loads((path / VOCAB_FILE).read_text())
         size = json.loads((path / "size.json").read_text())["size"]
