@@ -66,14 +66,20 @@ def local_path(base: str, iri: str) -> str | None:
     return None
 
 
+SAFE_SCHEMES = ("http://", "https://")
+
+
 def hrefs(request: Request):
-    """A function for templates: where a link to `iri` should point from this page."""
+    """A function for templates: where a link to `iri` should point from this page; "" when it must
+    not be a link at all (only http(s) addresses become links: never javascript:, data: ...)."""
     base = request.app.state.settings.base_iri
     prefix = root(request)
 
     def href(iri: str) -> str:
         path = local_path(base, iri)
-        return prefix + path if path else iri
+        if path:
+            return prefix + path
+        return iri if str(iri).lower().startswith(SAFE_SCHEMES) else ""
 
     return href
 

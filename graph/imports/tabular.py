@@ -25,6 +25,10 @@ ALIASES = {
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "komma", ";": "semikolon", "\t": "tabulator", "|": "loddrett strek"}
 URL_RE = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$", re.IGNORECASE)
+# Characters XML 1.0 cannot carry (RDF/XML downloads and SPARQL XML results would not parse).
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+MAX_FIELD_CHARS = 20_000  # a description longer than this is not an initiative but a document
+MAX_JSON_DEPTH = 32  # our JSON is a list of flat objects; JSON-LD nests a few levels
 
 
 class ImportRefused(UserError):
@@ -61,9 +65,26 @@ def decode(data: bytes, filename: str) -> str:
         ) from None
     if "\x00" in text:
         raise ImportRefused(f"{filename}: filen inneholder binære data (NUL-tegn); forventet tekst")
+    bad = XML_ILLEGAL.search(text)
+    if bad:
+        raise ImportRefused(f"{filename}, linje {text.count(chr(10), 0, bad.start()) + 1}: "
+                            f"{control_name(bad.group())} kan ikke stå i teksten")
     if not text.strip():
         raise ImportRefused(f"{filename}: filen er tom")
     return text
+
+
+def control_name(ch: str) -> str:
+    return f"kontrolltegnet U+{ord(ch):04X}"
+
+
+def check_text(value: str, where: str) -> None:
+    """Refuse text XML 1.0 cannot carry, and fields too long to be one initiative's."""
+    bad = XML_ILLEGAL.search(value)
+    if bad:
+        raise ImportRefused(f"{where}: {control_name(bad.group())} kan ikke stå i teksten")
+    if len(value) > MAX_FIELD_CHARS:
+        raise ImportRefused(f"{where}: teksten er {len(value)} tegn; høyst {MAX_FIELD_CHARS} tegn per felt")
 
 
 def canonical(name: str) -> str:
@@ -79,6 +100,9 @@ def _clean(value) -> str | None:
 
 
 def _record(values: dict, where: str, number: int, filename: str, field_where) -> Record:
+    for name, value in values.items():
+        if value is not None:
+            check_text(str(value), f"{filename}, {field_where(name)}")
     title = _clean(values.get("title"))
     if not title:
         raise ImportRefused(f"{filename}, {field_where('title')}: tittel mangler (feltet «title» er tomt)")
@@ -104,7 +128,10 @@ def _first_line(text: str) -> str:
 
 
 def _split(line: str, delimiter: str) -> list[str]:
-    return next(csv.reader([line], delimiter=delimiter), [])
+    try:
+        return next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error:  # e.g. a field over the csv module's limit: no split by this delimiter
+        return [line]
 
 
 def choose_delimiter(header: str, filename: str) -> str:
@@ -205,7 +232,33 @@ def _check_single_column(records: list[Record], filename: str) -> None:
 # ----------------------------------------------------------------------------- JSON
 
 
+def json_depth(text: str) -> int:
+    """How deeply brackets nest, outside strings (counted without recursion)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+            continue
+        if ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
 def parse_json_value(text: str, filename: str):
+    if json_depth(text) > MAX_JSON_DEPTH:
+        raise ImportRefused(f"{filename}: JSON-strukturen er nøstet dypere enn {MAX_JSON_DEPTH} nivåer; "
+                            "forventet en liste av objekter")
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:
