@@ -16,6 +16,7 @@ from api.routes import (
     duplicates,
     gaps,
     health,
+    history,
     imports,
     linked_data,
     nodes,
@@ -63,7 +64,7 @@ def create_app(settings: Settings | None = None, embedder=None) -> FastAPI:
                        expose_headers=["Link", "Content-Location", "ETag"])
     app.add_middleware(HeadAsGet)  # HEAD works wherever GET does
     for router in (health.router, sparql.router, stats.router, search.router, nodes.router, imports.router,
-                   rebuild.router, linked_data.router, downloads.router, ui_search.router,
+                   rebuild.router, history.router, linked_data.router, downloads.router, ui_search.router,
                    duplicates.router, similar.router, gaps.router, ui_overlaps.router,
                    ui_gaps.router, ui_import.router):
         app.include_router(router)

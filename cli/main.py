@@ -9,8 +9,10 @@ from cli import (
     duplicates,
     export,
     gaps,
+    history,
     import_,
     remove_import,
+    restore,
     search,
     serve,
     similar,
@@ -39,7 +41,8 @@ def main():
     """
 
 
-for module in (build, stats, validate, export, search, serve, import_, remove_import, duplicates, similar, gaps):
+for module in (build, stats, validate, export, search, serve, import_, remove_import, duplicates, similar, gaps,
+               history, restore):
     main.add_command(module.command)
 
 

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     sparql_timeout: float = 10.0
     sparql_max_results: int = 10000
     max_upload_bytes: int = 10 * 1024 * 1024
+    # Store generations kept for `regiongraf restore`: the newest N, and all younger than D days.
+    keep_generations: int = 20
+    keep_days: float = 7.0
     host: str = "127.0.0.1"
     port: int = 8000
 

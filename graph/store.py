@@ -3,7 +3,9 @@
 Every write (build, import, inferred links) fills a *new* generation directory and
 only then moves the CURRENT pointer to it, so a failed write leaves the previous
 data intact and readers never see half a change. Readers open generations
-read-only, which RocksDB allows while another process writes elsewhere.
+read-only, which RocksDB allows while another process writes elsewhere. Before the
+pointer moves, the new generation is flushed to disk and recorded in the history
+(graph/generations.py), which also decides which older generations are kept.
 """
 
 import fcntl
@@ -14,15 +16,18 @@ import threading
 import time
 from collections.abc import Iterable
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyoxigraph as ox
 from oxrdflib import OxigraphStore
 from rdflib import Dataset, Graph
 
-from graph.errors import NotReady
+from graph.errors import NotFound, NotReady
+from graph.generations import Generation, fsync_dir, fsync_tree, prune, read_history, record, seed
 
-KEEP_GENERATIONS = 3
+KEEP_GENERATIONS = 20  # and every generation younger than KEEP_DAYS: see graph/generations.py
+KEEP_DAYS = 7.0
 
 
 class StoreMissing(NotReady):
@@ -56,8 +61,10 @@ def remove_graph(store: ox.Store, name: str) -> int:
 
 
 class GraphStore:
-    def __init__(self, home: Path):
+    def __init__(self, home: Path, keep: int = KEEP_GENERATIONS, keep_days: float = KEEP_DAYS):
         self.root = Path(home) / "store"
+        self.keep = keep
+        self.keep_days = keep_days
         self._pointer = self.root / "CURRENT"
         self._readers: dict[str, ox.Store] = {}
         self._lock = threading.Lock()
@@ -91,16 +98,27 @@ class GraphStore:
         return Dataset(store=OxigraphStore(store=store or self.reader()))
 
     # -- writing ---------------------------------------------------------
+    def history(self) -> list[Generation]:
+        """Committed generations still on disk, oldest first."""
+        return read_history(self.root)
+
+    def open_generation(self, name: str) -> ox.Store:
+        """A committed generation, read-only (to restore it). Raises NotFound."""
+        if name not in {g.id for g in self.history()}:
+            raise NotFound(f"Fant ingen lagret versjon «{name}». Se 'regiongraf history'.")
+        return ox.Store.read_only(str(self.root / name))
+
     @contextmanager
-    def writer(self, copy_current: bool = True):
+    def writer(self, copy_current: bool = True, action: str = "skriving"):
         """Yield a read-write store for a new generation; swap it in on success.
 
         Writers are serialised by a file lock, so a CLI import and a server import
-        cannot lose each other's work.
+        cannot lose each other's work. `action` is what the history says wrote it.
         """
         self.root.mkdir(parents=True, exist_ok=True)
         with open(self.root / "write.lock", "w") as lock_file:
             fcntl.flock(lock_file, fcntl.LOCK_EX)
+            seed(self.root)
             name = f"gen-{time.time_ns()}"
             path = self.root / name
             store = ox.Store(str(path))
@@ -109,6 +127,7 @@ class GraphStore:
                     store.bulk_extend(self.reader().quads_for_pattern(None, None, None, None))
                 yield store
                 store.flush()
+                triples = len(store)
             except BaseException:
                 del store
                 gc.collect()
@@ -117,13 +136,13 @@ class GraphStore:
             # Release RocksDB's lock before anyone opens it read-only.
             del store
             gc.collect()
+            fsync_tree(path)
+            record(self.root, Generation(name, datetime.now(UTC).isoformat(timespec="seconds"), action, triples))
             tmp = self._pointer.with_suffix(".tmp")
-            tmp.write_text(name)
+            with open(tmp, "w") as f:
+                f.write(name)
+                f.flush()
+                os.fsync(f.fileno())
             os.replace(tmp, self._pointer)
-            self._prune(keep=name)
-
-    def _prune(self, keep: str) -> None:
-        gens = sorted(p for p in self.root.glob("gen-*") if p.is_dir())
-        for old in gens[:-KEEP_GENERATIONS]:
-            if old.name != keep:
-                shutil.rmtree(old, ignore_errors=True)
+            fsync_dir(self.root)
+            prune(self.root, current=name, keep=self.keep, keep_days=self.keep_days)

@@ -56,7 +56,7 @@ def _quiet(_msg: str) -> None:
 class Application:
     def __init__(self, settings: Settings, embedder: Embedder | None = None):
         self.settings = settings
-        self.store = GraphStore(settings.home)
+        self.store = GraphStore(settings.home, settings.keep_generations, settings.keep_days)
         self._embedder = embedder
         self._searcher: Searcher | None = None
         self._matcher: Matcher | None = None
@@ -189,6 +189,23 @@ class Application:
         """One SPARQL Update request (token holders only; the HTTP layer checks the token)."""
         return self._write("update", lambda w: apply_update(w, text), True, progress or _quiet)
 
+    def restore(self, generation: str, *, progress: Progress = None) -> WriteResult:
+        """Make a kept generation current again: a new write with its content, then the refresh."""
+        progress = progress or _quiet
+        old = self.store.open_generation(generation)
+        progress(f"Henter tilbake {generation} ...")
+
+        def apply(w):
+            w.bulk_extend(old.quads_for_pattern(None, None, None, None))
+            return {"restored": generation, "triples": len(w)}
+
+        return self._write("restore", apply, True, progress, copy_current=False)
+
+    def history(self) -> list[dict]:
+        """The kept generations, newest first, the current one marked."""
+        current = self.store.generation()
+        return [{**g.to_json(), "current": g.id == current} for g in reversed(self.store.history())]
+
     def refresh(self, progress: Progress = None) -> WriteResult:
         """Bring the index and the inferred links up to date with the graph, whatever their state."""
         with self._writing:
@@ -211,9 +228,9 @@ class Application:
         return self.refresh(progress)
 
     # -- the one write path ------------------------------------------------------------
-    def _write(self, action: str, apply: Callable, refresh: bool, progress) -> WriteResult:
+    def _write(self, action: str, apply: Callable, refresh: bool, progress, copy_current: bool = True) -> WriteResult:
         with self._writing:
-            with self.store.writer(copy_current=True) as w:
+            with self.store.writer(copy_current=copy_current, action=action) as w:
                 details = apply(w)
                 stamp_source(w, self.settings.base_iri)
             result = WriteResult(action, self.store.generation(), details)
@@ -232,7 +249,7 @@ class Application:
         base = self.settings.base_iri
         revision = source_revision(self.store.reader(), base)
         if revision is None:  # a store written before revisions existed: stamp it first
-            with self.store.writer(copy_current=True) as w:
+            with self.store.writer(copy_current=True, action="refresh") as w:
                 revision = stamp_source(w, base)
         try:
             out.index = update_index(self.settings, progress=progress, embedder=self._embedder,
@@ -244,7 +261,7 @@ class Application:
             return out
         try:
             links = infer_links(self.matcher(), progress=progress)
-            with self.store.writer(copy_current=True) as w:
+            with self.store.writer(copy_current=True, action="refresh") as w:
                 replace_graph(w, graph_iri(base, "inferred"), links.quads)
                 stamp_derived(w, base, revision)
             out.inferred = links.summary()
