@@ -11,8 +11,9 @@ description) passes the gate first, in the event loop, so that waiting costs no 
   goes to the waiting request whose client runs the fewest (ties: the one waiting longest);
 - a request that has waited `wait` seconds (the server: twice the time limit) gives up with `Busy`.
 
-What this cannot do: tell apart clients behind one address (a proxy: let uvicorn read
-X-Forwarded-For with --forwarded-allow-ips), or stop one user with many addresses.
+What this cannot do: tell apart clients behind one address (behind a reverse proxy uvicorn
+takes the client from X-Forwarded-For when the proxy is in FORWARDED_ALLOW_IPS, 127.0.0.1 by
+default), or stop one user with many addresses.
 """
 
 import asyncio
