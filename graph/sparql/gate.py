@@ -12,7 +12,7 @@ description) passes the gate first, in the event loop, so that waiting costs no 
 - a request that has waited `wait` seconds (the server: twice the time limit) gives up with `Busy`.
 
 What this cannot do: tell apart clients behind one address (behind a reverse proxy uvicorn
-takes the client from X-Forwarded-For when the proxy is in FORWARDED_ALLOW_IPS, 127.0.0.1 by
+takes the client from X-Forwarded-For when the proxy is in FORWARDED_ALLOW_IPS, the local machine by
 default), or stop one user with many addresses.
 """
 
