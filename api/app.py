@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None, embedder=None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.application = Application(settings, embedder)
-    app.state.sparql = QueryPool()  # worker processes start on the first query
+    app.state.sparql = QueryPool(settings.sparql_workers)  # worker processes start on the first query
     install_error_handlers(app)
     # Open data: any web page may read it; writes still need the token.
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "OPTIONS"],

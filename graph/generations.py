@@ -105,7 +105,10 @@ def fsync_tree(path: Path) -> None:
     pointer moves must not leave it pointing at data still in the page cache)."""
     for folder, _dirs, files in os.walk(path):
         for name in files:
-            fd = os.open(os.path.join(folder, name), os.O_RDONLY)
+            try:
+                fd = os.open(os.path.join(folder, name), os.O_RDONLY)
+            except FileNotFoundError:  # removed by RocksDB's own compaction meanwhile: not needed
+                continue
             try:
                 os.fsync(fd)
             finally:

@@ -3,6 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO = Path(__file__).resolve().parent.parent
@@ -25,6 +26,13 @@ class Settings(BaseSettings):
     token: str | None = None
     sparql_timeout: float = 10.0
     sparql_max_results: int = 10000
+    # Bytes one SPARQL answer may take; larger answers get 422 (never truncated).
+    sparql_max_bytes: PositiveInt = 5_000_000
+    # Worker processes for SPARQL; requests one client (IP address) may have running or waiting;
+    # requests that may wait for a worker. Beyond either: 503 with Retry-After.
+    sparql_workers: PositiveInt = 2
+    sparql_per_client: PositiveInt = 2
+    sparql_queue: PositiveInt = 8
     max_upload_bytes: int = 10 * 1024 * 1024
     # Store generations kept for `regiongraf restore`: the newest N, and all younger than D days.
     keep_generations: int = 20

@@ -33,7 +33,8 @@ from graph.imports.prepare import prepare
 from graph.iri import graph_iri
 from graph.revision import derived_revision, source_revision, stamp_derived, stamp_source
 from graph.settings import Settings
-from graph.sparql.update import apply_update
+from graph.sparql.guard import Inspection
+from graph.sparql.update import apply_update, inspect_update
 from graph.store import GraphStore, remove_graph, replace_graph
 from graph.validate import validate_graph
 from matching.inferred import infer_links
@@ -185,9 +186,13 @@ class Application:
         progress(f"Fjernet listen fra {found.actor} ({found.count} initiativer).")
         return result
 
-    def update(self, text: str, *, progress: Progress = None) -> WriteResult:
-        """One SPARQL Update request (token holders only; the HTTP layer checks the token)."""
-        return self._write("update", lambda w: apply_update(w, text), True, progress or _quiet)
+    def update(self, text: str, *, inspection: Inspection | None = None, progress: Progress = None) -> WriteResult:
+        """One SPARQL Update request (token holders only; the HTTP layer checks the token).
+
+        `inspection` is the guard's verdict if the caller already has it (the server checks in a
+        sandboxed worker); otherwise the guard runs here, against the current generation."""
+        checked = inspect_update(self.store.reader(), text, inspection)
+        return self._write("update", lambda w: apply_update(w, text, checked), True, progress or _quiet)
 
     def restore(self, generation: str, *, progress: Progress = None) -> WriteResult:
         """Make a kept generation current again: a new write with its content, then the refresh."""

@@ -1,5 +1,7 @@
 """/sparql: the SPARQL 1.1 Protocol with TestClient, and with real clients against a live server."""
 
+import asyncio
+import gc
 import json
 import socket
 import threading
@@ -7,6 +9,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pyoxigraph as ox
 import pytest
 import uvicorn
@@ -14,11 +17,14 @@ from fastapi.testclient import TestClient
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
+from api import server
 from api.app import create_app
 from api.pages.sparql_page import examples
 from graph.settings import Settings
-from graph.sparql.pool import QueryPool
+from graph.sparql import pool as sparql_pool
+from graph.sparql.pool import QueryJob, QueryPool, ResultTooLarge
 from graph.store import GraphStore
+from tests.listener import Listener
 
 BASE = "https://data.osloregionen.no"
 RG = "https://data.osloregionen.no/def/regiongraf#"
@@ -51,7 +57,7 @@ def fill(store: GraphStore) -> None:
 
 
 def make_app(home: Path, **overrides):
-    settings = Settings(home=home, token=TOKEN, sparql_timeout=5.0, **overrides)
+    settings = Settings(home=home, token=TOKEN, **({"sparql_timeout": 5.0} | overrides))
     app = create_app(settings)
     app.state.sparql = QueryPool(size=1)  # the default pool never started
     return app
@@ -195,6 +201,26 @@ def test_from_our_graph_selects_it(client):
     assert {r["g"]["value"] for r in select(client, q)} == {CURATED}
 
 
+def test_issue_13_comment_hidden_service_query_is_refused_by_the_guard(client):
+    """Before: the scanner read `<?b)SERVICE:sparql#>` as an IRI; only the worker's network namespace stopped it."""
+    listener = Listener()
+    query = (f"PREFIX : <{listener.url}>\nSELECT * WHERE {{ BIND(1 AS ?a) BIND(2 AS ?b) "
+             "FILTER(?a<?b)SERVICE:sparql#>\n{ ?leak ?p ?o } }")
+    r = client.get("/sparql", params={"query": query})
+    assert r.status_code == 400
+    assert "SERVICE er ikke tillatt" in r.json()["error"]
+    assert listener.hits == 0
+
+
+def test_deeply_nested_groups_are_checked_in_the_worker(client):
+    """rdflib recurses some 50 frames per level of { }; the workers parse on a large stack
+    (in the test process this query is refused: tests/test_sparql_guard.py)."""
+    query = "SELECT * WHERE " + "{ " * 200 + "?s a ?t" + " }" * 200
+    r = client.post("/sparql", data={"query": query})
+    assert r.status_code == 200, r.text
+    assert len(r.json()["results"]["bindings"]) == 8
+
+
 def test_graph_over_named_graphs(client):
     q = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
     rows = select(client, q)
@@ -242,6 +268,97 @@ def test_size_limit(app, client):
         r = client.get("/sparql", params={"query": "CONSTRUCT WHERE { ?s ?p ?o }"})
         assert r.status_code == 422 and "tripler" in r.json()["error"]
         assert len(select(client, "SELECT * WHERE { ?s ?p ?o } LIMIT 5")) == 5
+
+
+GROUP_ALL = "SELECT (GROUP_CONCAT(STR(?s)) AS ?all) WHERE { ?s ?p ?o . ?a ?b ?c }"
+
+
+def test_answer_size_limit_in_bytes(app, client):
+    """One GROUP_CONCAT row was 170 MB: answers are bounded in bytes too (422, never truncated)."""
+    assert len(client.get("/sparql", params={"query": GROUP_ALL}).content) > 20_000
+    with changed(app, sparql_max_bytes=5_000):
+        for query, accept in ((GROUP_ALL, "application/sparql-results+json"), (GROUP_ALL, "text/csv"),
+                              ("SELECT * WHERE { ?s ?p ?o . ?a ?b ?c }", "application/sparql-results+xml"),
+                              ("CONSTRUCT { ?s ?p ?c } WHERE { ?s ?p ?o . ?a ?b ?c }", "text/turtle"),
+                              ("CONSTRUCT { ?s ?p ?c } WHERE { ?s ?p ?o . ?a ?b ?c }", "application/n-triples")):
+            r = client.get("/sparql", params={"query": query}, headers={"Accept": accept})
+            assert r.status_code == 422, (query, accept, len(r.content))
+            assert "Svaret blir større enn 5000 byte" in r.json()["error"]
+        assert len(select(client, "SELECT * WHERE { ?s ?p ?o } LIMIT 5")) == 5
+
+
+def test_a_huge_value_is_refused_before_it_is_encoded(home, monkeypatch):
+    """The worker stops at the limit; it does not build the whole answer first."""
+    encoded = []
+    monkeypatch.setattr(sparql_pool, "_term_json", lambda term: encoded.append(term) or {})
+    gen = GraphStore(home).generation()
+    job = QueryJob(store=str(home / "store" / gen), query=GROUP_ALL, max_bytes=5_000)
+    with pytest.raises(ResultTooLarge, match="5000 byte") as refused:
+        sparql_pool.execute(job, sparql_pool._Session())
+    del refused  # its traceback holds Oxigraph's results, which must be dropped on this thread
+    gc.collect()
+    assert encoded == []
+    out = sparql_pool._Capped(100)
+    out.write(b"x" * 60)
+    with pytest.raises(ResultTooLarge):
+        out.write(b"x" * 60)
+    assert out.size == 60
+
+
+def test_one_client_holding_its_slots_does_not_starve_another(home):
+    """Three looping cross joins from one client made everybody wait 8-10 s (two workers)."""
+    app = make_app(home, sparql_timeout=2.0)
+    app.state.sparql = QueryPool(size=2)
+
+    async def scenario():
+        def client_at(ip):
+            return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(ip, 4711)), base_url="http://t")
+
+        async with client_at("10.0.0.1") as greedy, client_at("10.0.0.2") as other:
+            assert (await other.get("/sparql", params={"query": "ASK {}"})).status_code == 200  # workers up
+            held = [asyncio.create_task(greedy.get("/sparql", params={"query": SLOW})) for _ in range(2)]
+            await asyncio.sleep(0.3)
+            started = time.monotonic()
+            more = await greedy.get("/sparql", params={"query": SLOW})
+            assert more.status_code == 503 and more.headers["retry-after"] == "2"
+            assert "allerede 2" in more.json()["error"]
+            assert time.monotonic() - started < 1.0
+            started = time.monotonic()
+            quick = await other.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 1"})
+            assert quick.status_code == 200
+            assert time.monotonic() - started < 1.0
+            assert all(r.status_code == 503 for r in await asyncio.gather(*held))
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        app.state.sparql.close()
+
+
+def test_a_full_queue_answers_503_with_retry_after(home):
+    app = make_app(home, sparql_timeout=2.0, sparql_queue=1, sparql_per_client=5)
+    app.state.sparql = QueryPool(size=1)
+
+    async def scenario():
+        transports = [httpx.ASGITransport(app=app, client=(f"10.0.1.{i}", 1)) for i in range(3)]
+        clients = [httpx.AsyncClient(transport=t, base_url="http://t") for t in transports]
+        assert (await clients[2].get("/sparql", params={"query": "ASK {}"})).status_code == 200  # worker up
+        running = asyncio.create_task(clients[0].get("/sparql", params={"query": SLOW}))
+        await asyncio.sleep(0.2)
+        waiting = asyncio.create_task(clients[1].get("/sparql", params={"query": "ASK {}"}))
+        await asyncio.sleep(0.2)
+        full = await clients[2].get("/sparql", params={"query": "ASK {}"})
+        assert full.status_code == 503 and full.headers["retry-after"] == "2"
+        assert "køen er full" in full.json()["error"]
+        assert (await running).status_code == 503  # the time limit
+        assert (await waiting).status_code == 200  # it got the worker next
+        for c in clients:
+            await c.aclose()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        app.state.sparql.close()
 
 
 def test_bad_requests(client):
@@ -331,6 +448,40 @@ def test_update_writes_a_new_generation(writable):
     assert rows == [{"p": {"type": "uri", "value": f"{BASE}/id/plan/ny"}}]
 
 
+def test_issue_13_update_with_hidden_service_fetches_nothing(writable):
+    """Before: the update fetched from the listener twice (the empty-store parse check ran it too)
+    and stored the reply."""
+    c, store = writable
+    listener = Listener()
+    before = store.generation()
+    update = (f"PREFIX : <{listener.url}>\nINSERT {{ GRAPH <{CURATED}> {{ ?leak ?p ?o }} }} WHERE {{ "
+              "BIND(1 AS ?a) BIND(2 AS ?b) FILTER(?a<?b)SERVICE:sparql#>\n{ ?leak ?p ?o } }")
+    auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/sparql-update"}
+    r = c.post("/sparql", content=update, headers=auth)
+    assert r.status_code == 400 and "SERVICE er ikke tillatt" in r.json()["error"]
+    r = c.post("/sparql", content=f"LOAD <{listener.url}data.ttl> INTO GRAPH <{CURATED}>", headers=auth)
+    assert r.status_code == 400 and "LOAD er ikke tillatt" in r.json()["error"]
+    time.sleep(0.2)
+    assert listener.hits == 0
+    assert store.generation() == before
+
+
+def test_updates_name_only_our_graphs_in_using_and_with(writable):
+    c, store = writable
+    auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/sparql-update"}
+    before = store.generation()
+    for update in ("WITH <http://example.org/x> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+                   f"DELETE {{ GRAPH <{CURATED}> {{ ?s ?p ?o }} }} USING <http://example.org/x> WHERE {{ ?s ?p ?o }}",
+                   "PREFIX x: <http://example.org/> DELETE { ?s ?p ?o } USING NAMED x:y WHERE { ?s ?p ?o }"):
+        r = c.post("/sparql", content=update, headers=auth)
+        assert r.status_code == 400 and "er ikke en av grafene" in r.json()["error"], update
+    assert store.generation() == before
+    r = c.post("/sparql", content=f"WITH <{CURATED}> DELETE {{ ?s <{LABEL}> ?o }} USING <{CURATED}> "
+                                  f"WHERE {{ ?s <{LABEL}> ?o }}", headers=auth)
+    assert r.status_code == 200, r.text
+    assert r.json()["quads_after"] == r.json()["quads_before"] - 2
+
+
 def test_bad_updates_change_nothing(writable):
     c, store = writable
     before = store.generation()
@@ -361,13 +512,17 @@ def test_no_token_configured_means_no_updates(home):
 
 
 # -- real clients against a live server -------------------------------------------------
+def server_config(app, port: int) -> uvicorn.Config:
+    return server.config(app, host="127.0.0.1", port=port, log_level="warning")
+
+
 @pytest.fixture(scope="module")
 def endpoint(home):
     app = make_app(home)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(server_config(app, port))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -413,3 +568,40 @@ def test_rdflib_sparqlstore(endpoint):
     built = g.query(PREFIX + "CONSTRUCT WHERE { ?o a rg:Organisation }").graph
     assert len(built) == 2
     assert len(list(g.triples((None, RDF.type, URIRef(RG + "Measure"))))) == 6
+
+
+def _raw_get(endpoint: str, target: str) -> tuple[int, dict, bytes]:
+    """A GET sent byte by byte (HTTP clients refuse URLs this long before sending them)."""
+    url = httpx.URL(endpoint)
+    with socket.create_connection((url.host, url.port), timeout=10) as sock:
+        sock.sendall(f"GET {target} HTTP/1.1\r\nHost: {url.host}\r\nAccept: */*\r\n\r\n".encode())
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    return int(lines[0].split()[1]), headers, body
+
+
+def test_a_100_kb_query_string_gets_a_json_error(endpoint):
+    """uvicorn (httptools) refused the URL itself with a plain-text 400 before the app saw it."""
+    query = "SELECT * WHERE { ?s ?p ?o FILTER(?o != '" + "x" * 100_000 + "') } LIMIT 1"
+    status, headers, body = _raw_get(endpoint, "/sparql?" + str(httpx.QueryParams({"query": query})))
+    assert status == 414
+    assert headers["content-type"] == "application/json"
+    assert "POST" in json.loads(body)["error"]
+    r = httpx.post(endpoint, content=query.encode(), headers={"Content-Type": "application/sparql-query"},
+                   timeout=30)
+    assert r.status_code == 200, r.text
+
+
+def test_every_refusal_on_sparql_is_json(endpoint):
+    status, headers, body = _raw_get(endpoint, "/sparql?query=" + "x" * 70_000)
+    assert (status, headers["content-type"]) == (414, "application/json") and json.loads(body)["error"]
+    for r in (httpx.put(endpoint), httpx.get(endpoint, params={"query": "SELECT * WHERE {"}),
+              httpx.get(endpoint, params={"query": "ASK {}", "format": "yaml"}),
+              httpx.post(endpoint, content=b"x", headers={"Content-Type": "text/plain"}),
+              httpx.get(endpoint, params={"update": "CLEAR ALL"})):
+        assert r.status_code >= 400 and r.headers["content-type"] == "application/json", r
+        assert r.json()["error"]

@@ -106,6 +106,7 @@ def page(request: Request, query: str = "", result=None, error: str | None = Non
         "error": error,
         "timeout": settings.sparql_timeout,
         "max_results": settings.sparql_max_results,
+        "max_megabytes": settings.sparql_max_bytes / 1_000_000,
         "short": short,
         "result": None,
     }

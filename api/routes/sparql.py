@@ -12,17 +12,22 @@ Answers by `Accept`, or by `?format=` (json, xml, csv, tsv; turtle, ntriples, js
 rdfxml; html; or an alias from graph/formats.py), which wins over `Accept`. What the
 endpoint refuses and the status codes:
 
-    400  malformed query (the parser's message); SERVICE / LOAD; FROM, default-graph-uri or
-         named-graph-uri naming anything but one of our named graphs
+    400  malformed query (the parser's message); SERVICE / LOAD; FROM, USING, WITH,
+         default-graph-uri or named-graph-uri naming anything but one of our named graphs;
+         a request the guard cannot parse (graph/sparql/guard.py)
     401  update without a token        403  update with a wrong token (or none configured)
     406  no acceptable format for this kind of result
     413  request body larger than REGIONGRAF_MAX_UPLOAD_BYTES
+    414  GET URL longer than the HTTP server reads (api/server.py): use POST
     415  POST with another Content-Type
-    422  more rows/triples than REGIONGRAF_SPARQL_MAX_RESULTS (never silently truncated)
-    503  the query ran longer than REGIONGRAF_SPARQL_TIMEOUT and was stopped; all workers
-         busy (with Retry-After); no graph built yet
+    422  more rows/triples than REGIONGRAF_SPARQL_MAX_RESULTS or more bytes than
+         REGIONGRAF_SPARQL_MAX_BYTES (never silently truncated)
+    503  the query ran longer than REGIONGRAF_SPARQL_TIMEOUT and was stopped; this client
+         already has REGIONGRAF_SPARQL_PER_CLIENT requests in flight, the queue is full or
+         the wait too long (all with Retry-After: graph/sparql/gate.py); no graph built yet
 
-Queries run in worker processes (graph/sparql/pool.py); the event loop only waits.
+Every refusal is JSON {"error": "..."} (the query page for a browser). Queries run in
+worker processes (graph/sparql/pool.py) behind a fair gate; the event loop only waits.
 """
 
 import logging
@@ -39,6 +44,7 @@ from graph.errors import UserError
 from graph.formats import HTML, RDF, RESULTS, RESULTS_JSON, TURTLE, Format, lookup, names_list, negotiate
 from graph.namespaces import PREFIXES
 from graph.settings import Settings
+from graph.sparql.gate import Busy, Gate
 from graph.sparql.guard import QueryRefused
 from graph.sparql.pool import (
     GRAPH_FORMATS,
@@ -53,6 +59,7 @@ from graph.sparql.pool import (
     QuerySyntaxError,
     QueryTimeout,
     ResultTooLarge,
+    UpdateCheckJob,
     WorkerFailed,
     serialize_graph,
 )
@@ -77,6 +84,25 @@ NAMED_DOC = "Navngitt graf som kan brukes med GRAPH (overstyrer FROM NAMED). Må
 
 def get_pool(request: Request) -> QueryPool:
     return request.app.state.sparql
+
+
+def get_gate(request: Request) -> Gate:
+    """The app's gate in front of its pool (created in the event loop's thread, so no race)."""
+    state = request.app.state
+    gate = getattr(state, "sparql_gate", None)
+    if gate is None or gate.workers != max(1, state.sparql.size):
+        gate = state.sparql_gate = Gate(state.sparql.size)
+    return gate
+
+
+async def _run(request: Request, settings: Settings, pool: QueryPool, job):
+    """Run a job on a worker once the gate lets this client in (Busy if it does not)."""
+    client = request.client.host if request.client else "ukjent"
+    # A request may wait for a worker twice as long as one may run: long enough to get the
+    # worker after a query that uses its whole time limit.
+    async with get_gate(request).slot(client, settings.sparql_per_client, settings.sparql_queue,
+                                      2 * settings.sparql_timeout):
+        return await run_in_threadpool(pool.run, job, settings.sparql_timeout)
 
 
 # -- content negotiation -------------------------------------------------------
@@ -115,6 +141,8 @@ def _status(err: Exception) -> tuple[int, dict]:
         return 422, {}
     if isinstance(err, QueryTimeout):
         return 503, {}
+    if isinstance(err, Busy):
+        return 503, {"Retry-After": str(err.retry_after)}
     if isinstance(err, PoolBusy):
         return 503, {"Retry-After": "1"}
     if isinstance(err, StoreMissing):
@@ -165,10 +193,11 @@ async def _answer(request: Request, params: dict[str, list[str]], settings: Sett
         result_format=wanted.result,
         graph_format=wanted.graph,
         max_results=settings.sparql_max_results,
+        max_bytes=settings.sparql_max_bytes,
         prefixes=PREFIX_MAP,
     )
     try:
-        result: QueryResult = await run_in_threadpool(pool.run, job, settings.sparql_timeout)
+        result: QueryResult = await _run(request, settings, pool, job)
     except NotAcceptable as err:
         return _error(request, wanted, 406, _not_acceptable(err.kind), query)
     except (UserError, WorkerFailed) as err:
@@ -196,8 +225,10 @@ def _query_params(request: Request) -> dict[str, list[str]]:
               "content": {f.media_type: {} for f in (*RESULT_FORMATS, *GRAPH_FORMATS)}},
         400: {"description": "Ugyldig spørring (med parserens melding), SERVICE, eller FROM utenfor tjenesten"},
         406: {"description": "Ingen akseptabel format"},
-        422: {"description": "Svaret er større enn grensen"},
-        503: {"description": "Tidsgrensen ble nådd, alle arbeidere er opptatt, eller grafen er ikke bygget"},
+        414: {"description": "Adressen er for lang; send spørringen med POST"},
+        422: {"description": "Svaret er større enn grensen (rader, tripler eller byte)"},
+        503: {"description": "Tidsgrensen ble nådd, klienten har for mange spørringer i gang, køen er full "
+                             "(med Retry-After), eller grafen er ikke bygget"},
     },
 )
 async def sparql_get(
@@ -270,7 +301,7 @@ async def sparql_post(
     else:
         params["update"] = [text, *params.get("update", [])]
     if "update" in params:
-        return await _update(request, params, settings, store)
+        return await _update(request, params, settings, store, pool)
     if "query" not in params:
         return JSONResponse({"error": "Mangler «query» eller «update»."}, status_code=400)
     return await _answer(request, params, settings, store, pool)
@@ -290,7 +321,7 @@ async def _read_body(request: Request, limit: int) -> bytes | None:
 
 # -- updates ------------------------------------------------------------------
 async def _update(request: Request, params: dict[str, list[str]], settings: Settings,
-                  store: GraphStore) -> Response:
+                  store: GraphStore, pool: QueryPool) -> Response:
     require_token(request, settings)  # 401 without a token, 403 with a wrong one
     updates = params["update"]
     if len(updates) != 1 or "query" in params:
@@ -300,12 +331,19 @@ async def _update(request: Request, params: dict[str, list[str]], settings: Sett
             {"error": "using-graph-uri og using-named-graph-uri støttes ikke; bruk USING i oppdateringen."},
             status_code=400,
         )
+    gen = store.generation()
+    if gen is None:
+        return JSONResponse({"error": "Grafen er ikke bygget ennå. Kjør 'regiongraf build' først."},
+                            status_code=503)
     app = get_application(request)
     try:
-        # The application layer writes a new generation, then refreshes index and inferred links.
-        result = await run_in_threadpool(lambda: app.update(updates[0], progress=log.info))
-    except UserError as err:
-        return JSONResponse({"error": str(err)}, status_code=400)
+        # The guard parses in a sandboxed worker, under the time limit; only then is anything run.
+        inspection = await _run(request, settings, pool, UpdateCheckJob(str(store.root / gen), updates[0]))
+        # The application layer writes a new generation, then refreshes the index and inferred links.
+        result = await run_in_threadpool(lambda: app.update(updates[0], inspection=inspection, progress=log.info))
+    except (UserError, WorkerFailed) as err:
+        status, headers = _status(err)
+        return JSONResponse({"error": str(err)}, status_code=status, headers=headers)
     return JSONResponse({"message": "Oppdatert; en ny versjon av grafen er tatt i bruk."} | result.to_dict())
 
 
@@ -316,7 +354,7 @@ async def _service_description(request: Request, wanted: Wanted, store: GraphSto
     gen = store.generation()
     if gen is not None:
         try:
-            sizes = await run_in_threadpool(pool.run, GraphsJob(str(store.root / gen)), settings.sparql_timeout)
+            sizes = await _run(request, settings, pool, GraphsJob(str(store.root / gen)))
         except (UserError, WorkerFailed):
             sizes = None  # the description is still useful without the dataset
     fmt = RDF[wanted.graph or TURTLE.name]

@@ -1,15 +1,18 @@
 """SPARQL queries in worker processes, so that a runaway query can be stopped.
 
 Oxigraph has no query timeout, and a thread cannot be killed, so each query runs in
-one of a few long-lived worker processes (`QueryPool`). A worker opens the current
-generation read-only, checks the query (`sparql_guard`), runs it with Oxigraph's own
-engine, counts rows or triples up to the size limit and serialises the answer. When the
-time limit passes the worker is killed and replaced; the server never waits longer.
+one of a few long-lived worker processes (`QueryPool`). A worker checks the query
+(graph/sparql/guard.py), opens the current generation read-only, runs it with Oxigraph's
+own engine and serialises the answer while counting rows or triples and bytes: past either
+limit it stops and answers ResultTooLarge, never a truncated answer. When the time limit
+passes the worker is killed and replaced; the server never waits longer. The guard's check
+of an update (`UpdateCheckJob`) runs here too, under the same time limit, before the
+server applies it.
 
 Workers are started with `python -c` (not multiprocessing), so they import only this
-module and pyoxigraph, whatever program the server runs in. On Linux a worker first
-moves into its own user and network namespace when the kernel allows it, so that even
-a SERVICE the guard had missed could not reach the network.
+module, the guard, rdflib's SPARQL parser and pyoxigraph, whatever program the server
+runs in. On Linux a worker first moves into its own user and network namespace when the
+kernel allows it, so that even a SERVICE the guard had missed could not reach the network.
 
 Dataset semantics (documented in the README):
 - no FROM and no default-graph-uri/named-graph-uri: the default graph is the union of
@@ -46,20 +49,29 @@ from graph.formats import (
     TURTLE,
     RdfFormat,
 )
-from graph.sparql.guard import QueryRefused, check_query
+from graph.sparql.guard import (
+    GraphName,
+    QueryRefused,
+    QuerySyntaxError,
+    check_query,
+    check_update,
+    refuse_foreign_graphs,
+)
 
 # What answers are written in, in the server's order of preference (Accept ties).
 RESULT_FORMATS = RESULTS_FORMATS  # SELECT and ASK
 GRAPH_FORMATS = (TURTLE, NTRIPLES, JSONLD, RDFXML)  # CONSTRUCT and DESCRIBE
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 STARTUP_TIMEOUT = 30.0
+# rdflib's parser recurses about 15 frames per triple pattern or nesting level; the worker
+# parses on a thread with a large stack so that a few thousand patterns still fit, and a
+# deeper request is refused with RecursionError well before the C stack could overflow.
+PARSE_RECURSION_LIMIT = 30_000
+PARSE_STACK_BYTES = 256 * 1024 * 1024
 
 
 # -- errors (the HTTP layer maps each to a status) ---------------------------
-class QuerySyntaxError(UserError):
-    """The parser's message for a malformed query or update."""
-
-
+# QuerySyntaxError (the parser's message) and QueryRefused live in the guard.
 class NotAcceptable(UserError):
     """The client accepts no format this kind of result can be written in."""
 
@@ -69,7 +81,7 @@ class NotAcceptable(UserError):
 
 
 class ResultTooLarge(UserError):
-    """More rows or triples than settings.sparql_max_results."""
+    """More rows or triples than settings.sparql_max_results, or more bytes than sparql_max_bytes."""
 
 
 class QueryTimeout(UserError):
@@ -101,7 +113,16 @@ class QueryJob:
     result_format: str | None = RESULTS_JSON.name
     graph_format: str | None = TURTLE.name
     max_results: int = 10000
+    max_bytes: int = 5_000_000
     prefixes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class UpdateCheckJob:
+    """The guard's check of a SPARQL Update (answered with its Inspection); nothing is written."""
+
+    store: str  # path of the current generation, opened read-only: Oxigraph's parser needs one
+    update: str
 
 
 @dataclass
@@ -127,12 +148,11 @@ class GraphSizes:
 
 # -- inside a worker ---------------------------------------------------------
 class _Session:
-    """What a worker keeps between jobs: one open store and an empty one for parsing."""
+    """What a worker keeps between jobs: the open generation."""
 
     def __init__(self):
         self.path: str | None = None
         self.store: ox.Store | None = None
-        self.empty = ox.Store()
 
     def open(self, path: str) -> ox.Store:
         if path != self.path:
@@ -145,30 +165,39 @@ class _Session:
 def execute(job, session: _Session):
     if isinstance(job, GraphsJob):
         return _graph_sizes(session.open(job.store))
-    inspection = check_query(job.query)  # refuse SERVICE before Oxigraph sees the text
-    try:
-        session.empty.query(job.query)  # parse only: nothing to evaluate in an empty store
-    except SyntaxError as err:
-        raise QuerySyntaxError(f"Ugyldig SPARQL-spørring: {err}") from None
+    if isinstance(job, UpdateCheckJob):
+        return check_update(job.update, session.open(job.store))
+    inspection = check_query(job.query)  # nothing reaches Oxigraph's evaluator before this
     store = session.open(job.store)
-    options = _dataset_options(store, job, [c.iri for c in inspection.from_clauses])
-    results = store.query(job.query, **options)
+    options = _dataset_options(store, job, inspection.from_iris)
+    try:
+        results = store.query(job.query, **options)
+    except SyntaxError as err:  # the guard parsed it with Oxigraph already; kept for safety
+        raise QuerySyntaxError(f"Ugyldig SPARQL-spørring: {err}") from None
     if isinstance(results, ox.QueryBoolean):
         fmt = _need(job.result_format, "boolean")
         return QueryResult("boolean", fmt, results.serialize(format=RESULTS[fmt].oxigraph), 1)
     if isinstance(results, ox.QuerySolutions):
         fmt = _need(job.result_format, "solutions")
         variables = [v.value for v in results.variables]
-        rows = _take(results, job.max_results, "rader")
-        body = _solutions_json(variables, rows)
+        # Other formats are written from the JSON, which may be larger than they are.
+        out = _Capped(job.max_bytes if fmt == RESULTS_JSON.name else 4 * job.max_bytes, job.max_bytes)
+        count = _solutions_json(variables, _limited(results, job.max_results, "rader", out.reserve), out)
+        body = out.getvalue()
         if fmt != RESULTS_JSON.name:
             parsed = ox.parse_query_results(body, format=RESULTS_JSON.oxigraph)
-            body = parsed.serialize(format=RESULTS[fmt].oxigraph)
-        return QueryResult("solutions", fmt, body, len(rows))
+            out = _Capped(job.max_bytes)
+            parsed.serialize(out, format=RESULTS[fmt].oxigraph)
+            body = out.getvalue()
+        return QueryResult("solutions", fmt, body, count)
     fmt = _need(job.graph_format, "graph")
-    triples = _take(results, job.max_results, "tripler")
-    body = serialize_graph(triples, RDF[fmt], job.prefixes)
-    return QueryResult("graph", fmt, body, len(triples))
+    # Prefixes are chosen from the triples, so they are held first (within a budget), then written.
+    held = _Capped(4 * job.max_bytes, job.max_bytes)
+    triples = list(_limited(results, job.max_results, "tripler", held.hold))
+    prefixes = used_prefixes(triples, job.prefixes) if RDF[fmt].prefixes else None
+    out = _Capped(job.max_bytes)
+    ox.serialize(triples, out, format=RDF[fmt].oxigraph, prefixes=prefixes)
+    return QueryResult("graph", fmt, out.getvalue(), len(triples))
 
 
 def serialize_graph(triples: list, fmt: RdfFormat, prefixes: dict[str, str]) -> bytes:
@@ -187,16 +216,13 @@ def used_prefixes(triples, prefixes: dict[str, str]) -> dict[str, str]:
 
 def _dataset_options(store: ox.Store, job: QueryJob, from_iris: list[str]) -> dict:
     protocol = job.default_graphs is not None or job.named_graphs is not None
-    asked = (job.default_graphs or []) + (job.named_graphs or []) if protocol else from_iris
     known = {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
-    foreign = [iri for iri in dict.fromkeys(asked) if iri not in known]
-    if foreign:
-        listed = ", ".join(f"<{g}>" for g in sorted(known)) or "ingen"
-        raise QueryRefused(
-            f"<{foreign[0]}> er ikke en av grafene i denne tjenesten, og tjenesten henter aldri data "
-            "fra andre steder (FROM, default-graph-uri and named-graph-uri may only name this "
-            f"service's own graphs). Grafene her: {listed}."
-        )
+    if protocol:
+        names = [GraphName("default-graph-uri", i) for i in job.default_graphs or []]
+        names += [GraphName("named-graph-uri", i) for i in job.named_graphs or []]
+    else:
+        names = [GraphName("FROM", i) for i in from_iris]
+    refuse_foreign_graphs(names, known)
     if protocol:  # the protocol's dataset replaces the query's FROM clauses
         return {
             "default_graph": [ox.NamedNode(i) for i in job.default_graphs or []],
@@ -213,16 +239,72 @@ def _need(fmt: str | None, kind: str) -> str:
     return fmt
 
 
-def _take(results, limit: int, what: str) -> list:
-    items = []
+class _Capped:
+    """A byte buffer that refuses to grow past `limit`: writing stops at the limit, not after.
+
+    pyoxigraph's serializers write into it in chunks of a few kB. `shown` is the limit the
+    user is told about (a buffer for an intermediate form may be given more room).
+    """
+
+    def __init__(self, limit: int, shown: int | None = None):
+        self.limit = limit
+        self.shown = shown or limit
+        self.size = 0
+        self._parts: list[bytes] = []
+
+    def reserve(self, size: int) -> None:
+        """Refuse now if `size` more bytes would not fit (before building them)."""
+        if self.size + size > self.limit:
+            raise ResultTooLarge(_bytes_message(self.shown))
+
+    def hold(self, size: int) -> None:
+        """Count `size` bytes kept elsewhere against the limit."""
+        self.reserve(size)
+        self.size += size
+
+    def write(self, data: bytes) -> int:
+        self.reserve(len(data))
+        self._parts.append(bytes(data))
+        self.size += len(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def getvalue(self) -> bytes:
+        return b"".join(self._parts)
+
+
+def _bytes_message(limit: int) -> str:
+    return (
+        f"Svaret blir større enn {_megabytes(limit)}, som er grensen her (answer size limit exceeded). "
+        "Bruk LIMIT og OFFSET for å hente det i deler, færre variabler, eller kortere verdier "
+        "(f.eks. SUBSTR på lange tekster)."
+    )
+
+
+def _megabytes(size: int) -> str:
+    if size >= 1_000_000:
+        return f"{size / 1_000_000:g} MB"
+    return f"{size} byte"
+
+
+def _limited(results, limit: int, what: str, room):
+    """The items of a result, refused past `limit` items or when `room(size of their text)` refuses.
+
+    An item's text (the values of its terms) is a lower bound for its size in any format, so
+    one huge value (a GROUP_CONCAT of everything) is refused before it is encoded.
+    """
+    count = 0
     for item in results:
-        items.append(item)
-        if len(items) > limit:
+        count += 1
+        if count > limit:
             raise ResultTooLarge(
                 f"Svaret har mer enn {limit} {what}, som er grensen her (result size limit exceeded). "
                 "Bruk LIMIT og OFFSET for å hente det i deler, eller COUNT for å telle."
             )
-    return items
+        room(sum(_text_size(term) for term in item))
+        yield item
 
 
 def _term_json(term) -> dict:
@@ -249,17 +331,29 @@ def _term_json(term) -> dict:
     }
 
 
-def _solutions_json(variables: list[str], rows: list) -> bytes:
-    bindings = []
+def _text_size(term) -> int:
+    if term is None:
+        return 0
+    if isinstance(term, ox.Triple):
+        return _text_size(term.subject) + _text_size(term.predicate) + _text_size(term.object)
+    return len(term.value)
+
+
+def _solutions_json(variables: list[str], rows, out: _Capped) -> int:
+    """SPARQL JSON results, written row by row into `out`; returns the number of rows."""
+    dumps = lambda doc: json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()  # noqa: E731
+    out.write(b'{"head":{"vars":' + dumps(variables) + b'},"results":{"bindings":[')
+    count = 0
     for row in rows:
         binding = {}
         for i, var in enumerate(variables):
             term = row[i]
             if term is not None:
                 binding[var] = _term_json(term)
-        bindings.append(binding)
-    doc = {"head": {"vars": variables}, "results": {"bindings": bindings}}
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+        out.write((b"," if count else b"") + dumps(binding))
+        count += 1
+    out.write(b"]}}")
+    return count
 
 
 def _graph_sizes(store: ox.Store) -> GraphSizes:
@@ -296,6 +390,14 @@ def _watch_parent() -> None:
 def worker_main(fd: int) -> None:
     isolated = _isolate_network()  # must happen while the process has a single thread
     _watch_parent()
+    sys.setrecursionlimit(PARSE_RECURSION_LIMIT)
+    threading.stack_size(PARSE_STACK_BYTES)
+    serving = threading.Thread(target=_serve, args=(fd, isolated))
+    serving.start()
+    serving.join()
+
+
+def _serve(fd: int, isolated: bool) -> None:
     conn = Connection(fd)
     conn.send({"ready": True, "isolated": isolated})
     session = _Session()
