@@ -6,11 +6,14 @@ import click
 
 from cli import (
     build,
+    calibrate,
     duplicates,
     export,
     gaps,
     import_,
+    overlap_report,
     remove_import,
+    review,
     search,
     serve,
     similar,
@@ -39,8 +42,11 @@ def main():
     """
 
 
-for module in (build, stats, validate, export, search, serve, import_, remove_import, duplicates, similar, gaps):
+for module in (build, stats, validate, export, search, serve, import_, remove_import, duplicates, similar, gaps,
+               overlap_report, calibrate):
     main.add_command(module.command)
+main.add_command(review.review_command)
+main.add_command(review.reviews_command)
 
 
 if __name__ == "__main__":

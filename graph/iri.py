@@ -53,3 +53,25 @@ def split_iri(base: str, iri: str) -> tuple[str, str] | None:
     if kind not in CLASS_OF_KIND or not key:
         return None
     return kind, key
+
+
+def node_ref(base: str, given: str) -> str:
+    """One of our node IRIs from what a person types: the full IRI, /id/{kind}/{key},
+    id/{kind}/{key} or the short form {kind}/{key} ("measure/2025-4.1-3").
+
+    Raises ValueError (with a Norwegian message) when it cannot be one of our nodes; whether
+    the node exists is for the caller to check.
+    """
+    base = base.rstrip("/")
+    text = str(given or "").strip()
+    if "://" in text:
+        if split_iri(base, text) is None:
+            raise ValueError(f"«{text}» er ikke en node-IRI i denne grafen (de begynner med {base}/id/).")
+        return text
+    path = text.lstrip("/")
+    path = path[3:] if path.startswith("id/") else path
+    kind, _, key = path.partition("/")
+    if kind not in CLASS_OF_KIND or not key or "/" in key or any(c.isspace() or c in '<>"{}|\\^`' for c in key):
+        raise ValueError(f"Ugyldig node «{text}». Bruk en IRI som {base}/id/measure/2025-5.1.1-7 "
+                         "eller kortformen measure/2025-5.1.1-7.")
+    return f"{base}/id/{kind}/{key}"

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 
 from api.deps import SettingsDep, StoreDep
 from api.pages.html import root
-from graph.iri import CLASS_OF_KIND, split_iri
+from graph.iri import CLASS_OF_KIND, node_ref, split_iri
 from graph.settings import Settings
 from graph.views.describe import node_view
 
@@ -19,23 +19,11 @@ RESPONSES = {404: {"description": "Ukjent node"}, 400: {"description": "Ugyldig 
 
 
 def resolve_id(settings: Settings, given: str) -> str:
-    """Accepts a full IRI under the base, /id/{kind}/{key}, id/{kind}/{key} or {kind}/{key}."""
-    text = given.strip()
-    if "://" in text:
-        if split_iri(settings.base_iri, text) is None:
-            raise HTTPException(
-                404, f"«{text}» er ikke en node-IRI i denne grafen (de begynner med {settings.base_iri}/id/)."
-            )
-        return text
-    path = text.lstrip("/")
-    path = path[3:] if path.startswith("id/") else path
-    kind, _, key = path.partition("/")
-    if kind not in CLASS_OF_KIND or not key or "/" in key:
-        raise HTTPException(
-            400, f"Ugyldig id «{text}». Bruk en IRI som {settings.base_iri}/id/measure/2025-5.1.1-7 "
-                 "eller kortformen measure/2025-5.1.1-7."
-        )
-    return f"{settings.base_iri}/id/{kind}/{key}"
+    """Accepts a full IRI under the base, /id/{kind}/{key}, id/{kind}/{key} or {kind}/{key} (graph.iri.node_ref)."""
+    try:
+        return node_ref(settings.base_iri, given)
+    except ValueError as err:  # a foreign IRI names no node here (404); anything else is malformed (400)
+        raise HTTPException(404 if "://" in given else 400, str(err)) from None
 
 
 def _node(request: Request, settings: Settings, store, iri: str) -> dict:
