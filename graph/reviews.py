@@ -148,9 +148,17 @@ def read_reviews(reader: ox.Store, base: str) -> list[Review]:
         )
     # One decision per pair: should a hand edit leave two records for a pair, the newest wins.
     newest: dict[frozenset, Review] = {}
-    for rev in sorted(out.values(), key=lambda x: (x.time, x.id)):
+    for rev in sorted(out.values(), key=_when):
         newest[rev.key] = rev
-    return sorted(newest.values(), key=lambda x: (x.time, x.id))
+    return sorted(newest.values(), key=_when)
+
+
+def _when(rev: Review) -> tuple:
+    try:
+        moment = datetime.fromisoformat(rev.time).astimezone(UTC).isoformat()
+    except ValueError:
+        moment = rev.time
+    return (moment, rev.id)
 
 
 def _values(row):
@@ -292,6 +300,6 @@ def new_review(reader: ox.Store, base: str, a: str, b: str, decision: str, note:
     now = now or datetime.now(UTC)
     return Review(
         a=ids["a"], b=ids["b"], decision=decision, note=_text(note, "note", MAX_NOTE), by=_text(by, "by", MAX_BY),
-        date=now.astimezone(UTC).date().isoformat(), time=now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        date=now.astimezone(UTC).date().isoformat(), time=now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         a_label=names(ids["a"])["label"], b_label=names(ids["b"])["label"],
     )
