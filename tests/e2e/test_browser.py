@@ -261,10 +261,18 @@ def test_import_with_token_shows_its_overlaps(page, site):
     assert pairs.count() >= 1
     assert "Viken fylkeskommune" in pairs.first.inner_text()
     check(page, "12-import-ok")
+    report = page.get_by_role("link", name="Overlapprapport for Viken fylkeskommune").get_attribute("href")
     page.get_by_role("link", name=re.compile("Se alle overlapp for")).click()
     page.wait_for_url(re.compile(r"/overlapp\?actor="))
     assert page.locator("li.pair-card").count() >= 1
     check(page, "13-overlapp-importert")
+    # The import page's link to the list's overlap report: one row per item.
+    page.goto(site + report)
+    rows = page.locator("table.report tbody tr")
+    assert rows.count() == 3
+    assert "Energistasjoner for tungtransport" in rows.first.inner_text()
+    assert page.get_by_role("link", name="CSV (regneark)").is_visible()
+    check(page, "18-overlapprapport")
 
 
 def test_data_and_sparql_pages(page, site):
