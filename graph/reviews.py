@@ -153,12 +153,12 @@ def read_reviews(reader: ox.Store, base: str) -> list[Review]:
     return sorted(newest.values(), key=_when)
 
 
-def _when(rev: Review) -> tuple:
+def _when(rev: Review) -> tuple[float, str]:
     try:
-        moment = datetime.fromisoformat(rev.time).astimezone(UTC).isoformat()
-    except ValueError:
-        moment = rev.time
-    return (moment, rev.id)
+        moment = datetime.fromisoformat(rev.time)
+        return ((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp(), rev.id)
+    except ValueError:  # a hand-edited record without a usable time sorts first
+        return (0.0, rev.id)
 
 
 def _values(row):
