@@ -20,7 +20,9 @@ from api.routes import (
     imports,
     linked_data,
     nodes,
+    overlap_report,
     rebuild,
+    reviews,
     search,
     similar,
     sparql,
@@ -28,6 +30,8 @@ from api.routes import (
     ui_gaps,
     ui_import,
     ui_overlaps,
+    ui_report,
+    ui_reviews,
     ui_search,
 )
 from graph.settings import Settings, get_settings
@@ -65,8 +69,9 @@ def create_app(settings: Settings | None = None, embedder=None) -> FastAPI:
     app.add_middleware(HeadAsGet)  # HEAD works wherever GET does
     for router in (health.router, sparql.router, stats.router, search.router, nodes.router, imports.router,
                    rebuild.router, history.router, linked_data.router, downloads.router, ui_search.router,
-                   duplicates.router, similar.router, gaps.router, ui_overlaps.router,
-                   ui_gaps.router, ui_import.router):
+                   duplicates.router, similar.router, gaps.router, reviews.router, overlap_report.router,
+                   ui_overlaps.router, ui_gaps.router, ui_import.router, ui_reviews.router,
+                   ui_report.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")  # CSS and a little JS for the pages
     return app

@@ -57,6 +57,10 @@ VALIDATION_MESSAGES = {
     "string_too_long": "er for lang",
     "literal_error": "har en ugyldig verdi",
     "enum": "har en ugyldig verdi",
+    "string_type": "må være en tekst",
+    "model_attributes_type": "må være et JSON-objekt",
+    "dict_type": "må være et JSON-objekt",
+    "extra_forbidden": "er ikke et kjent felt",
 }
 
 
@@ -93,6 +97,8 @@ def error_response(request: Request, status: int, message: str, headers: dict | 
 
 
 def _describe(e: dict) -> str:
+    if e.get("type") == "json_invalid":
+        return "forespørselen er ikke gyldig JSON"
     loc = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path", "header", "form")]
     where = ".".join(loc) or "forespørselen"
     msg = VALIDATION_MESSAGES.get(e.get("type", ""))
@@ -100,6 +106,8 @@ def _describe(e: dict) -> str:
     limit = next((ctx[k] for k in ("ge", "gt", "le", "lt", "min_length", "max_length") if k in ctx), None)
     if msg and limit is not None:
         msg = f"{msg} (grense: {limit})"
+    elif msg and ctx.get("expected"):
+        msg = f"{msg}; forventet {ctx['expected'].replace(' or ', ' eller ')}"
     if msg is None:
         expected = ctx.get("expected")
         msg = f"har en ugyldig verdi; forventet {expected}" if expected else f"er ugyldig ({e.get('msg')})"

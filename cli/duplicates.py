@@ -7,6 +7,13 @@ import click
 from cli.context import reading_application
 
 
+def review_text(review: dict) -> str:
+    verb = "Godtatt" if review["decision"] == "accept" else "Avvist"
+    who = f" av {review['by']}" if review.get("by") else ""
+    note = f": {review['note']}" if review.get("note") else ""
+    return f"{verb}{who} {review.get('date') or ''}".rstrip() + note
+
+
 def _short(node: dict, width: int = 60) -> str:
     label = node["label"]
     return label if len(label) <= width else label[: width - 1] + "…"
@@ -19,18 +26,22 @@ def _short(node: dict, width: int = 60) -> str:
               help="Laveste skår (standard: den kalibrerte grensen for overlapp; lavere gir også «related»).")
 @click.option("--clusters", is_flag=True, help="Grupper parene i klynger av forslag som alle sier omtrent det samme.")
 @click.option("--limit", type=click.IntRange(1), help="Høyst så mange par.")
+@click.option("--include-rejected", is_flag=True,
+              help="Ta med par som er avvist i en vurdering (de har da «review» med hvem, når og hvorfor).")
 @click.option("--json", "as_json", is_flag=True, help="Skriv ut som JSON.")
 def command(across_actors: bool, actor: str | None, min_score: float | None, clusters: bool,
-            limit: int | None, as_json: bool) -> None:
+            limit: int | None, include_rejected: bool, as_json: bool) -> None:
     """Finn duplikater og overlapp blant tiltak og importerte initiativer, beste først.
 
     Hvert par har en skår, en type («duplicate» = samme forslag skrevet to ganger,
     «overlap» = ulike forslag om det samme, verdt å samordne) og en begrunnelse: felles ord
     og det de har felles i grafen (innsatsområde, tiltaksgruppe, strategi, prosjekt).
-    Bygger på nærmeste-nabo-søk i søkeindeksen.
+    Bygger på nærmeste-nabo-søk i søkeindeksen. Vurderte par (regiongraf review) slår
+    modellen: godtatte står først som «confirmed», avviste er utelatt.
     """
     matcher = reading_application().matcher()
-    kwargs = {"across_actors": across_actors, "actor": actor, "min_score": min_score}
+    kwargs = {"across_actors": across_actors, "actor": actor, "min_score": min_score,
+              "include_rejected": include_rejected}
     if clusters:
         data = matcher.clusters(**kwargs)
         if limit:
@@ -53,5 +64,7 @@ def command(across_actors: bool, actor: str | None, min_score: float | None, clu
         click.echo(f"{p['score']:.3f} {p['kind']:<9} {_short(p['a'])}  [{p['a']['actor'] or ''}]")
         click.echo(f"{'':16}{_short(p['b'])}  [{p['b']['actor'] or ''}]")
         click.echo(f"{'':16}{p['why']['summary']}")
+        if p.get("review"):
+            click.echo(f"{'':16}{review_text(p['review'])}")
     if not pairs:
         click.echo("Ingen par over grensen.")

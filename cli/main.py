@@ -6,13 +6,16 @@ import click
 
 from cli import (
     build,
+    calibrate,
     duplicates,
     export,
     gaps,
     history,
     import_,
+    overlap_report,
     remove_import,
     restore,
+    review,
     search,
     serve,
     similar,
@@ -42,8 +45,10 @@ def main():
 
 
 for module in (build, stats, validate, export, search, serve, import_, remove_import, duplicates, similar, gaps,
-               history, restore):
+               overlap_report, calibrate, history, restore):
     main.add_command(module.command)
+main.add_command(review.review_command)
+main.add_command(review.reviews_command)
 
 
 if __name__ == "__main__":

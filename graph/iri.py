@@ -68,7 +68,7 @@ def expand(base: str, ref: str) -> str:
     path = text.lstrip("/")
     path = path[3:] if path.startswith("id/") else path
     kind, _, key = path.partition("/")
-    if kind not in CLASS_OF_KIND or not key or "/" in key:
+    if kind not in CLASS_OF_KIND or not key or "/" in key or any(c.isspace() or c in '<>"{}|\\^`' for c in key):
         raise UserError(f"Ugyldig id «{text}». Bruk en IRI som {base.rstrip('/')}/id/measure/2025-5.1.1-7 "
                         "eller kortformen measure/2025-5.1.1-7.")
     return kind_iri(base, kind, key)
@@ -88,3 +88,4 @@ def split_iri(base: str, iri: str) -> tuple[str, str] | None:
     if kind not in CLASS_OF_KIND or not key:
         return None
     return kind, key
+

@@ -7,6 +7,7 @@ RG = Namespace("https://data.osloregionen.no/def/regiongraf#")
 SCHEMA = Namespace("https://schema.org/")
 FIBO_GAO = Namespace("https://spec.edmcouncil.org/fibo/ontology/FND/GoalsAndObjectives/Objectives/")
 SSSOM = Namespace("https://w3id.org/sssom/")
+SEMAPV = Namespace("https://w3id.org/semapv/vocab/")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 
 PREFIXES = {
@@ -23,6 +24,7 @@ PREFIXES = {
     "dcat": DCAT,
     "void": VOID,
     "sssom": SSSOM,
+    "semapv": SEMAPV,
     "fibo-gao": FIBO_GAO,
 }
 

@@ -88,9 +88,10 @@ def suggestions(matcher, node_id: str, k: int = SUGGESTIONS) -> list[dict]:
     if row is None:
         return []
     cos, nbr = props.neighbours(np.array([row]), 4 * k)
+    decisions = matcher.decisions()  # a pair staff rejected is not suggested again
     scored = []
     for c, j in zip(cos[0].tolist(), nbr[0].tolist(), strict=True):
-        if j < 0 or j == row:
+        if j < 0 or j == row or decisions.rejected(node_id, idx.units[j].id):
             continue
         sem = float(props.semantic(np.array([row]), np.array([j]), np.array([c], dtype=np.float64))[0])
         scored.append(props.pair(row, j, c, sem))

@@ -4,17 +4,28 @@ A NODE is {"id", "type", "label", "text", "actor", "actor_id", "graph"}; `actor`
 label of rg:proposedBy (the expert group of a measure, the importing organisation of an
 initiative). A pair is {"a": NODE, "b": NODE, "score", "kind", "cosine", "semantic",
 "lexical", "why"}; see search/overlap.py for the scores and search/explain.py for "why".
+
+Staff decisions (graph/reviews.py) are applied last, to what scoring proposed
+(matching/reviews.py): `duplicates` and `similar` are the scored lists
+(`scored_duplicates`, `scored_similar`) with rejected pairs dropped and accepted pairs
+confirmed.
 """
 
 from __future__ import annotations
 
+import threading
+
+import numpy as np
+
 from graph.errors import NotFound, UserError
 from graph.iri import expand
 from graph.names import Names
+from graph.reviews import read_reviews
 from graph.store import GraphStore
 from matching import overlap
 from matching.clusters import clusters as make_clusters
 from matching.explain import GraphFacts, reasons
+from matching.reviews import Decisions
 from search.index.version import SearchIndex
 
 MAX_SIMILAR = 100
@@ -30,6 +41,8 @@ class Matcher:
         self.index = index or SearchIndex.load(settings.index_dir)
         self.store = GraphStore(settings.home)
         self.props = overlap.Proposals(self.index)
+        self._decisions: tuple[str | None, Decisions] | None = None
+        self._lock = threading.Lock()
 
     # -- names -----------------------------------------------------------------
     def names(self) -> Names:
@@ -76,9 +89,10 @@ class Matcher:
     def facts(self, rows) -> GraphFacts:
         return GraphFacts(self.store.reader(), self.settings.base_iri, [self.index.units[r].id for r in rows])
 
-    def duplicates(self, across_actors: bool = False, actor: str | None = None, min_score: float | None = None,
-                   limit: int | None = None, explain: bool = True) -> list[dict]:
-        """Pairs best first (see overlap.find_pairs)."""
+    def scored_duplicates(self, across_actors: bool = False, actor: str | None = None,
+                          min_score: float | None = None, limit: int | None = None,
+                          explain: bool = True) -> list[dict]:
+        """Pairs best first, as scored (see overlap.find_pairs); no staff decisions applied."""
         if min_score is not None and not -1.0 <= float(min_score) <= 1.0:
             raise UserError("min_score må være et tall mellom -1 og 1.")
         actor_iri = self.resolve_actor(actor)
@@ -91,7 +105,8 @@ class Matcher:
     def clusters(self, **kwargs) -> list[dict]:
         return make_clusters(self.duplicates(**kwargs))
 
-    def similar(self, node: str, k: int = 10) -> dict:
+    def scored_similar(self, node: str, k: int = 10) -> dict:
+        """The k nearest proposals of other actors, as scored; no staff decisions applied."""
         if not isinstance(k, int) or not 1 <= k <= MAX_SIMILAR:
             raise UserError(f"Antall (k) må være et heltall fra 1 til {MAX_SIMILAR}.")
         node_id = self.resolve_node(node)
@@ -104,3 +119,69 @@ class Matcher:
             results.append({**item["b"], "score": item["score"], "kind": item["kind"], "cosine": item["cosine"],
                             "semantic": item["semantic"], "lexical": item["lexical"], "why": item["why"]})
         return {"node": self.node(row), "similar": results}
+
+    # -- staff decisions, applied after scoring (matching/reviews.py) ---------------------
+    def decisions(self) -> Decisions:
+        """The decisions in the current store generation (read once per generation)."""
+        gen = self.store.generation()
+        with self._lock:
+            if self._decisions is not None and self._decisions[0] == gen:
+                return self._decisions[1]
+        made = Decisions(read_reviews(self.store.reader(), self.settings.base_iri))
+        with self._lock:
+            self._decisions = (gen, made)
+        return made
+
+    def pair_between(self, a: str, b: str, explain: bool = True) -> dict | None:
+        """The pair dict for two given nodes, scored like any other; None if one is not in the index."""
+        i, j = self.index.row_of.get(a), self.index.row_of.get(b)
+        if i is None or j is None or i == j:
+            return None
+        cos = float(self.index.vectors[i] @ self.index.vectors[j])
+        sem = float(self.props.semantic(np.array([i]), np.array([j]), np.array([cos]))[0])
+        pair = overlap._ordered(self.props.pair(i, j, cos, sem), self.index.units)
+        return self.pair_json(pair, self.facts([i, j]) if explain else None)
+
+    def _fits(self, a: str, b: str, actor_iri: str | None, across_actors: bool) -> bool:
+        ua, ub = self.index.units[self.index.row_of[a]], self.index.units[self.index.row_of[b]]
+        if actor_iri and actor_iri not in ua.actors and actor_iri not in ub.actors:
+            return False
+        return not (across_actors and set(ua.actors) & set(ub.actors))
+
+    def duplicates(self, across_actors: bool = False, actor: str | None = None, min_score: float | None = None,
+                   limit: int | None = None, explain: bool = True, include_rejected: bool = False) -> list[dict]:
+        """Pairs best first, staff decisions applied: confirmed pairs first (also those the model
+        did not propose), rejected pairs left out unless `include_rejected`."""
+        decisions = self.decisions()
+        actor_iri = self.resolve_actor(actor)
+        # Ask scoring for as many more as rejection can remove, so that `limit` still holds.
+        wanted = None if limit is None else limit + (0 if include_rejected else decisions.rejected_count)
+        pairs = self.scored_duplicates(across_actors=across_actors, actor=actor_iri, min_score=min_score,
+                                       limit=wanted, explain=explain)
+        missing = []
+        for r in decisions.unlisted_accepted([(p["a"]["id"], p["b"]["id"]) for p in pairs]):
+            if r.a in self.index.row_of and r.b in self.index.row_of and self._fits(r.a, r.b, actor_iri,
+                                                                                     across_actors):
+                pair = self.pair_between(r.a, r.b, explain)
+                if pair is not None:
+                    missing.append(pair)
+        out = decisions.apply_to_pairs(pairs, include_rejected, missing)
+        return out if limit is None else out[:limit]
+
+    def similar(self, node: str, k: int = 10, include_rejected: bool = False) -> dict:
+        """The k nearest proposals of other actors, staff decisions applied (see duplicates)."""
+        if not isinstance(k, int) or not 1 <= k <= MAX_SIMILAR:
+            raise UserError(f"Antall (k) må være et heltall fra 1 til {MAX_SIMILAR}.")
+        node_id = self.resolve_node(node)
+        decisions = self.decisions()
+        rejected = sum(1 for r in decisions.involving(node_id) if r.decision == "reject")
+        found = self.scored_similar(node_id, k=min(MAX_SIMILAR, k + (0 if include_rejected else rejected)))
+        missing = []
+        for r in decisions.unlisted_accepted([(node_id, s["id"]) for s in found["similar"]], node=node_id):
+            other = r.b if r.a == node_id else r.a
+            pair = self.pair_between(node_id, other)
+            if pair is not None:
+                side = pair["b"] if pair["b"]["id"] == other else pair["a"]
+                missing.append({**side, **{key: pair[key] for key in pair if key not in ("a", "b", "across_actors")}})
+        found["similar"] = decisions.apply_to_similar(node_id, found["similar"], include_rejected, missing)[:k]
+        return found

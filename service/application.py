@@ -2,7 +2,9 @@
 
     app = Application(settings)
     app.build(sources) | app.import_list(data, name, actor) | app.remove_import(actor)
-    app.update(sparql)                                    -> WriteResult (service/result.py)
+    app.update(sparql) | app.review(a, b, decision, note, by)  -> WriteResult (service/result.py)
+    app.reviews()                                         the staff's decisions, with `active`
+    app.calibrate()                                       refit the overlap confidence with them
     app.catch_up()                                        -> WriteResult | None
     app.searcher() | app.matcher() | app.embedder()       the loaded model and indexes, shared
     app.status()                                          what /health reports
@@ -12,10 +14,13 @@ UserError and nothing is written), write one new store generation that also stam
 source revision (graph/revision.py), then refresh what is derived from the graph (a build
 creates it, other writes keep up what exists): first
 the search index (only changed texts are embedded), then the inferred links, stamped with
-the revision they were made from. One policy: the stored write stands; a failed refresh is
-a warning in the result, and is retried on the next write or at the next start
-(`catch_up`, which the server runs before it serves and the CLI's reading verbs run before
-they read). CLI verbs, HTTP routes and pages call this class; nothing else writes.
+the revision they were made from. In the same generation as every write, the curated links
+of the staff's decisions follow their nodes (graph/reviews.py sync_review_links: a decision
+whose node vanished stops linking, and links again when it comes back).
+One policy: the stored write stands; a failed refresh is a warning in the result, and is
+retried on the next write or at the next start (`catch_up`, which the server runs before it
+serves and the CLI's reading verbs run before they read). CLI verbs, HTTP routes and pages
+call this class; nothing else writes.
 """
 
 from __future__ import annotations
@@ -31,14 +36,17 @@ from graph.build import apply_build, prepare_build, source_graphs
 from graph.imports.lists import find_list
 from graph.imports.prepare import prepare
 from graph.iri import graph_iri
+from graph.reviews import Review, new_review, read_reviews, record_review, reviews_graph, sync_review_links
 from graph.revision import derived_revision, source_revision, stamp_derived, stamp_source
 from graph.settings import Settings
 from graph.sparql.guard import Inspection
 from graph.sparql.update import apply_update, inspect_update
 from graph.store import GraphStore, remove_graph, replace_graph
 from graph.validate import validate_graph
+from matching.calibrate import Calibration, calibrate
 from matching.inferred import infer_links
 from matching.matcher import Matcher
+from matching.reviews import Decisions
 from search.embedding.embedder import Embedder
 from search.index.update import update_index
 from search.index.version import IndexMissing, SearchIndex, current_version
@@ -186,6 +194,49 @@ class Application:
         progress(f"Fjernet listen fra {found.actor} ({found.count} initiativer).")
         return result
 
+    def review(self, a: str, b: str, decision: str, note: str | None = None, by: str | None = None, *,
+               progress: Progress = None) -> WriteResult:
+        """A staff decision on a pair ("accept" or "reject"), replacing any earlier one on the same pair.
+
+        a and b are IRIs or short forms (measure/2025-4.1-3); both must exist in the graph
+        (NotFound otherwise), and a bad field raises a UserError that names it.
+        """
+        progress = progress or _quiet
+        base = self.settings.base_iri
+        rev = new_review(self.store.reader(), base, a, b, decision, note, by)
+
+        def apply(w):
+            previous = record_review(w, base, rev)
+            return {"review": rev.to_json(), "replaced": previous.to_json() if previous else None,
+                    "graph": reviews_graph(base)}
+
+        result = self._write("review", apply, True, progress)
+        verb = "Godtok" if rev.decision == "accept" else "Avviste"
+        progress(f"{verb} paret {rev.a_label or rev.a} – {rev.b_label or rev.b} ({result.generation}).")
+        return result
+
+    def reviews(self) -> list[Review]:
+        """Every decision in the graph, oldest first; `active` is false when a node has vanished."""
+        return read_reviews(self.store.reader(), self.settings.base_iri)
+
+    def calibrate(self, *, save: bool = True, fit=None, progress: Progress = None) -> Calibration:
+        """Refit the overlap confidence with the active decisions added to the judged data.
+
+        With `save`, the calibrator is written to $REGIONGRAF_HOME/calibration/overlap.json and
+        the inferred links are recomputed so that their confidences follow.
+        Raises CalibrationUnavailable while the scorer has no fitting function.
+        """
+        progress = progress or _quiet
+        decisions = Decisions(self.reviews())
+        progress(f"Kalibrerer overlappskåren med {len(decisions)} vurderte par ...")
+        outcome = calibrate(decisions, fit)
+        if save:
+            with self._writing:
+                outcome.save(self.settings.home / "calibration" / "overlap.json")
+            if current_version(self.settings.index_dir) is not None:
+                self.refresh(progress)
+        return outcome
+
     def update(self, text: str, *, inspection: Inspection | None = None, progress: Progress = None) -> WriteResult:
         """One SPARQL Update request (token holders only; the HTTP layer checks the token).
 
@@ -237,6 +288,7 @@ class Application:
         with self._writing:
             with self.store.writer(copy_current=copy_current, action=action) as w:
                 details = apply(w)
+                sync_review_links(w, self.settings.base_iri)
                 stamp_source(w, self.settings.base_iri)
             result = WriteResult(action, self.store.generation(), details)
             # A build creates the derived data; other writes keep up those that exist, so a

@@ -1,5 +1,6 @@
 """What the node page shows besides the node's own facts: its neighbourhood picture and
-the most similar measures ("lignende tiltak"), with scores and the reason for each.
+the most similar measures ("lignende tiltak"), with scores and the reason for each, and
+(when the server takes writes) a form to accept or reject each as a pair with this node.
 
 Both come from elsewhere: the picture from graph/neighbourhood.py drawn by api/picture.py,
 the similar measures from matching.matcher.Matcher.similar (the same as /api/similar).
@@ -31,6 +32,8 @@ def node_extras(request: Request, reader: ox.Store, iri: str, label: str | None)
         "picture": Markup(svg) if svg else None,
         "hood": hood,
         "similar": similar(request, iri),
+        # Accept/reject forms for each similar item when the server takes writes (the token is a field).
+        "reviews": bool(request.app.state.settings.token),
     }
 
 

@@ -1,6 +1,7 @@
 """GET /api/duplicates: the same as `regiongraf duplicates --json`.
 
     GET /api/duplicates?across_actors=true&actor=Kraftgruppen&min_score=0.4&clusters=false&limit=50
+        &include_rejected=false
 
 Answers a JSON list of pairs {"a": NODE, "b": NODE, "score", "kind", "why", ...} best first,
 or, with clusters=true, a list of clusters (search/clusters.py).
@@ -31,12 +32,16 @@ async def duplicates(
         "Laveste skår (standard: den kalibrerte grensen for overlapp)."))] = None,
     clusters: Annotated[bool, Query(description="Grupper parene i klynger.")] = False,
     limit: Annotated[int | None, Query(ge=1, le=10000, description="Høyst så mange par/klynger.")] = None,
+    include_rejected: Annotated[bool, Query(description="Ta med par som er avvist i en vurdering.")] = False,
 ) -> list[dict]:
-    """Tiltak og initiativer som er skrevet to ganger («duplicate») eller overlapper («overlap»)."""
+    """Tiltak og initiativer som er skrevet to ganger («duplicate») eller overlapper («overlap»).
+
+    Vurderte par slår modellen: godtatte står først som «confirmed» (sikkerhet 1), avviste er utelatt."""
 
     def work():
         matcher = app.matcher()
-        kwargs = {"across_actors": across_actors, "actor": actor or None, "min_score": min_score}
+        kwargs = {"across_actors": across_actors, "actor": actor or None, "min_score": min_score,
+                  "include_rejected": include_rejected}
         if clusters:
             found = matcher.clusters(**kwargs)
             return found[:limit] if limit else found

@@ -25,6 +25,8 @@ async def similar(
     id: Annotated[str, Query(min_length=1, max_length=1000, description=(
         "Nodens IRI, eller kort form som measure/2025-4.1-3."))],
     k: Annotated[int, Query(ge=1, le=100, description="Antall.")] = 10,
+    include_rejected: Annotated[bool, Query(description="Ta med par som er avvist i en vurdering.")] = False,
 ) -> dict:
-    """De nærmeste tiltakene og initiativene fra andre aktører enn nodens egen, med begrunnelse."""
-    return await run_in_threadpool(lambda: app.matcher().similar(id, k=k))
+    """De nærmeste tiltakene og initiativene fra andre aktører enn nodens egen, med begrunnelse.
+    Godtatte par står først som «confirmed»; avviste er utelatt."""
+    return await run_in_threadpool(lambda: app.matcher().similar(id, k=k, include_rejected=include_rejected))

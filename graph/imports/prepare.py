@@ -179,10 +179,12 @@ def check_collisions(store: ox.Store, base: str, initiatives: list[URIRef], own_
                      filename: str) -> None:
     """An initiative IRI that another source already describes would merge two nodes: refuse it.
 
-    Derived graphs (inferred links) do not count: they are rebuilt from the sources.
+    Graphs that only link nodes do not count: the inferred links (rebuilt from the sources) and
+    the staff's decisions on pairs (graph/reviews.py: a confirmed pair links its two nodes, and
+    must keep doing so when the list is imported again).
     """
     own = ox.NamedNode(str(own_graph))
-    derived = {ox.NamedNode(str(graph_iri(base, "inferred")))}
+    derived = {ox.NamedNode(str(graph_iri(base, name))) for name in ("inferred", "reviews")}
     for node in initiatives:
         for q in store.quads_for_pattern(ox.NamedNode(str(node)), None, None, None):
             if q.graph_name != own and q.graph_name not in derived:

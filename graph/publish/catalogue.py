@@ -129,6 +129,11 @@ GRAPH_TITLES = {
                         "skår og tidspunkt (PROV-O, SSSOM).",
                   "en": "Similarity and overlap links found automatically, with method, model, "
                         "score and time (PROV-O, SSSOM)."}),
+    "reviews": ({"nb": "Vurderte par", "en": "Reviewed pairs"},
+                {"nb": "Ansattes vurderinger av foreslåtte par: godtatt (skos:closeMatch) eller avvist, med hvem, "
+                       "når og hvorfor (SSSOM, manuell kurering).",
+                 "en": "Staff decisions on proposed pairs: accepted (skos:closeMatch) or rejected, with who, when "
+                       "and why (SSSOM, manual curation)."}),
 }
 
 

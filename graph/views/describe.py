@@ -51,8 +51,8 @@ EXTERNAL_NAMES = {
     str(SKOS.member): "har medlem",
     str(SKOS.inScheme): "i begrepssystem",
     str(SKOS.hasTopConcept): "har toppbegrep",
-    str(SKOS.closeMatch): "nært samsvar (maskinutledet)",
-    str(SKOS.relatedMatch): "beslektet (maskinutledet)",
+    str(SKOS.closeMatch): "nært samsvar",
+    str(SKOS.relatedMatch): "beslektet",
     str(SKOS.exactMatch): "samme som",
     str(DCTERMS.title): "tittel",
     str(DCTERMS.abstract): "visjon",
@@ -81,8 +81,8 @@ INVERSE_NAMES = {
     str(SKOS.member): "medlem av",
     str(SKOS.inScheme): "begreper",
     str(SKOS.hasTopConcept): "toppbegrep i",
-    str(SKOS.closeMatch): "nært samsvar (maskinutledet)",
-    str(SKOS.relatedMatch): "beslektet (maskinutledet)",
+    str(SKOS.closeMatch): "nært samsvar",
+    str(SKOS.relatedMatch): "beslektet",
     str(DCTERMS.isPartOf): "består av",
 }
 # Order of the types in a list of links (document order, then the things it names).

@@ -6,8 +6,6 @@ strategy link from machine inference is marked "(utledet)" after its name and ca
 left out with inferred=False.
 """
 
-import csv
-import io
 import re
 
 import pyoxigraph as ox
@@ -16,6 +14,7 @@ from rdflib.namespace import RDF
 from graph.iri import graph_iri
 from graph.namespaces import RG
 from graph.views.describe import NodeNames
+from graph.views.spreadsheet import csv_bytes
 
 COLUMNS = ["id", "år", "kapittel", "nr", "kortnavn", "tekst", "innsatsområde", "innsatsområde_id",
            "tiltaksgruppe", "faggruppe", "strategier", "strategi_id"]
@@ -78,10 +77,5 @@ def measure_rows(reader: ox.Store, base: str, inferred: bool = True) -> list[dic
 
 
 def measures_csv(reader: ox.Store, base: str, inferred: bool = True) -> bytes:
-    """RFC 4180 CSV (comma, CRLF, quoted where needed) in UTF-8 with a byte-order mark,
-    so that Excel opens the Norwegian letters correctly."""
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(measure_rows(reader, base, inferred))
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    """RFC 4180 CSV in UTF-8 with a byte-order mark, formula cells neutralised (views/spreadsheet.py)."""
+    return csv_bytes(COLUMNS, measure_rows(reader, base, inferred))

@@ -207,7 +207,7 @@ def test_overlaps_across_actors_and_clusters(page, site):
     page.goto(site + "/overlapp")
     assert page.locator("li.pair-card").count() >= 1
     check(page, "07-overlapp")
-    page.get_by_label("Vis").select_option("clusters")
+    page.get_by_label("Vis", exact=True).select_option("clusters")
     page.get_by_role("button", name="Vis", exact=True).click()
     page.wait_for_url(re.compile(r"view=clusters"))
     check(page, "08-overlapp-grupper")
@@ -261,10 +261,18 @@ def test_import_with_token_shows_its_overlaps(page, site):
     assert pairs.count() >= 1
     assert "Viken fylkeskommune" in pairs.first.inner_text()
     check(page, "12-import-ok")
+    report = page.get_by_role("link", name="Overlapprapport for Viken fylkeskommune").get_attribute("href")
     page.get_by_role("link", name=re.compile("Se alle overlapp for")).click()
     page.wait_for_url(re.compile(r"/overlapp\?actor="))
     assert page.locator("li.pair-card").count() >= 1
     check(page, "13-overlapp-importert")
+    # The import page's link to the list's overlap report: one row per item.
+    page.goto(site + report)
+    rows = page.locator("table.report tbody tr")
+    assert rows.count() == 3
+    assert "Energistasjoner for tungtransport" in rows.first.inner_text()
+    assert page.get_by_role("link", name="CSV (regneark)").is_visible()
+    check(page, "18-overlapprapport")
 
 
 def test_data_and_sparql_pages(page, site):
@@ -292,3 +300,30 @@ def test_keyboard_focus_is_visible(page, site):
     page.keyboard.press("Tab")
     outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none"
+
+
+def test_accept_a_pair_on_the_overlap_page(page, site):
+    """A planner with the token accepts a proposed pair: no JavaScript needed, the pair comes back
+    confirmed at the top, and the decision is linked data served by /api/reviews."""
+    import json
+
+    page.goto(site + "/overlapp")
+    card = page.locator("li.pair-card").first
+    a_label = card.locator(".pair h3").first.inner_text()
+    card.locator("summary", has_text="Vurder paret").click()
+    card.get_by_label("Merknad (valgfritt)").fill("Samme forslag; slås sammen")
+    card.get_by_label("Navn (valgfritt)").fill("Kari Nordmann")
+    card.get_by_label("Token").fill(TOKEN)
+    check(page, "16-overlapp-vurder")
+    with page.expect_navigation(timeout=180_000):
+        card.get_by_role("button", name="Godta").click()
+    page.wait_for_url(re.compile(r"vurdert=accept"))
+    assert "paret er godtatt" in page.get_by_role("status").inner_text()
+    first = page.locator("li.pair-card").first
+    text = first.inner_text()
+    assert "Bekreftet" in text and "Godtatt av Kari Nordmann" in text and "Samme forslag; slås sammen" in text
+    assert first.locator(".pair h3").first.inner_text() == a_label
+    check(page, "17-overlapp-godtatt")
+    with urllib.request.urlopen(site + "/api/reviews", timeout=10) as r:  # noqa: S310 (loopback only)
+        reviews = json.loads(r.read())
+    assert [(x["decision"], x["by"], x["active"]) for x in reviews] == [("accept", "Kari Nordmann", True)]
