@@ -3,9 +3,10 @@
 Every error is `{"error": "<Norwegian message>"}` (plus "details" for invalid
 parameters) with the status that says whose fault it is: 400/422 bad input,
 401/403 missing or wrong token, 404 unknown node or page, 406 no acceptable format,
-413 upload too large, 503 no graph built yet. Outside /api a browser asking for
-HTML gets the same message as a page. An unexpected exception is a bug: it is
-logged with its traceback and answered with a 500 that does not leak internals.
+413 upload too large, 503 no graph built yet or too many searches waiting (with
+Retry-After). Outside /api a browser asking for HTML gets the same message as a page.
+An unexpected exception is a bug: it is logged with its traceback and answered with a
+500 that does not leak internals.
 """
 
 import logging
@@ -21,6 +22,7 @@ from api.negotiation import choose
 from api.pages.html import render
 from graph.errors import UserError
 from graph.store import StoreMissing
+from search.embedding.batcher import EmbedderBusy
 
 log = logging.getLogger("regiongraf.api")
 
@@ -100,6 +102,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StoreMissing)
     async def store_missing(request: Request, exc: StoreMissing):
         return error_response(request, 503, str(exc))
+
+    @app.exception_handler(EmbedderBusy)
+    async def busy(request: Request, exc: EmbedderBusy):
+        return error_response(request, 503, str(exc), headers={"Retry-After": str(exc.retry_after)})
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError):

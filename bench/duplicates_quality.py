@@ -39,14 +39,14 @@ def prepare_home(home: Path, embedder=None):
     """A home with the document, the partner list and built indexes; returns (settings, embedder)."""
     from graph.build import build
     from graph.imports.prepare import import_file
-    from search.embedding.embedder import Embedder
+    from search.embedding import load_embedder
     from search.index.update import build_index
 
     models = os.environ.get("REGIONGRAF_MODELS")
     settings = Settings(home=home, models=Path(models) if models else REPO / ".regiongraf" / "models")
     quiet = lambda *_: None  # noqa: E731
     build(settings, progress=quiet)
-    embedder = embedder or Embedder.load(settings)
+    embedder = embedder or load_embedder(settings)
     build_index(settings, progress=quiet, embedder=embedder)
     dev = json.loads(DEVSET.read_text())
     partner = REPO / dev["partner_file"]

@@ -61,9 +61,9 @@ class Searcher:
     def load(cls, settings, embedder=None) -> Searcher:
         index = SearchIndex.load(settings.index_dir)
         if embedder is None:
-            from search.embedding.embedder import Embedder
+            from search.embedding import load_embedder
 
-            embedder = Embedder.load(settings)
+            embedder = load_embedder(settings)
         return cls(settings, embedder, index)
 
     def _check_model(self) -> None:
@@ -342,9 +342,9 @@ def open_searcher(settings, progress=None, embedder=None) -> Searcher:
         except (OSError, ValueError):
             stale = True
     if embedder is None:
-        from search.embedding.embedder import Embedder
+        from search.embedding import load_embedder
 
-        embedder = Embedder.load(settings)
+        embedder = load_embedder(settings)
     if stale:
         from search.index.update import update_index
 

@@ -8,10 +8,11 @@ the filters and the actor/theme names found in the query that shaped the result.
 (model and indexes) is loaded once per app on first use and runs in a worker thread, so
 the event loop is never blocked by the model.
 
-Searches have a concurrency limit of their own (about one per CPU core): the model is
-CPU-bound, and letting it take all the threadpool's threads would oversubscribe the
-cores and make cheap requests (node pages, stats) queue behind it. Extra searches wait
-for a slot instead; everything else keeps flowing.
+Searches have a concurrency limit of their own, apart from the threadpool that serves
+cheap requests (node pages, stats). Concurrent queries are embedded together in one
+forward pass (search/embedding/batcher.py); when REGIONGRAF_SEARCH_QUEUE searches are
+already waiting, a new one gets 503 with Retry-After at once (api/errors.py) rather than
+joining an unbounded backlog.
 """
 
 from typing import Annotated
@@ -19,7 +20,7 @@ from typing import Annotated
 import anyio
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from api.deps import get_searcher, search_limiter
+from api.deps import get_searcher, search_slot
 from graph.errors import UserError
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -29,7 +30,7 @@ router = APIRouter(prefix="/api", tags=["api"])
     "/search",
     summary="Søk i handlingsprogrammet",
     responses={400: {"description": "Tomt søk, ukjent type, aktør eller innsatsområde"},
-               503: {"description": "Søkeindeksen er ikke bygget ennå"}},
+               503: {"description": "Søkeindeksen er ikke bygget ennå, eller for mange søk venter (Retry-After)"}},
 )
 async def search(
     request: Request,
@@ -50,7 +51,7 @@ async def search(
                                                       actor=actor or None)["hits"]
 
     try:
-        return await anyio.to_thread.run_sync(run, limiter=search_limiter(request))
+        return await anyio.to_thread.run_sync(run, limiter=search_slot(request))
     except IndexMissing as err:
         raise HTTPException(503, str(err)) from None
     except UserError as err:

@@ -14,10 +14,11 @@ import anyio
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
-from api.deps import SettingsDep, StoreDep, get_searcher, search_limiter
+from api.deps import SettingsDep, StoreDep, get_searcher, search_slot
 from api.pages.choices import SEARCH_TYPES, Choices, kind_of, page
 from api.pages.highlight import Highlighter
 from graph.errors import UserError
+from search.embedding.batcher import EmbedderBusy
 from search.index.version import IndexMissing
 
 router = APIRouter(tags=["nettsider"])
@@ -60,14 +61,16 @@ async def search_page(
                                            focus_area=focus_area or None, actor=actor or None)
         return result, Highlighter.for_query(searcher.index.lexical.tokenizer, result["query"])
 
-    status = 200
+    status, headers = 200, None
     try:
-        # The model's own concurrency limit, shared with /api/search (api.deps.search_limiter).
-        result, ctx["mark"] = await anyio.to_thread.run_sync(run, limiter=search_limiter(request))
+        # The model's own concurrency limit, shared with /api/search (api.deps.search_slot).
+        result, ctx["mark"] = await anyio.to_thread.run_sync(run, limiter=search_slot(request))
         ctx["hits"] = result["hits"]
         ctx["applied"] = result["applied"]
     except IndexMissing as err:
         ctx["error"], status = str(err), 503
+    except EmbedderBusy as err:
+        ctx["error"], status, headers = str(err), 503, {"Retry-After": str(err.retry_after)}
     except UserError as err:
         ctx["error"], status = str(err), 400
-    return page(request, "search.html", ctx, status_code=status)
+    return page(request, "search.html", ctx, status_code=status, headers=headers)

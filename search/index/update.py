@@ -73,10 +73,10 @@ def update_index(settings, progress=print, embedder=None, full: bool = False) ->
             # Loaded only when something must be embedded: an unchanged graph costs no model load.
             nonlocal loaded
             if loaded is None:
-                from search.embedding.embedder import Embedder
+                from search.embedding import load_embedder
 
                 progress("Laster språkmodellen ...")
-                loaded = Embedder.load(settings)
+                loaded = load_embedder(settings)
             return loaded
 
         model_name = embedder.name if embedder is not None else settings.model
