@@ -1,8 +1,8 @@
 """The service under load: search throughput with 1 and 20 clients, then 100 clients on a mix.
 
 Part 1, search alone (issue 10, "Throughput"): for each server configuration in SEARCH_CONFIGS
-(today's: torch, no micro-batching, 2 search slots; torch with micro-batching; the default:
-ONNX int8 with micro-batching), a fresh server, one client sending searches one after the other
+(today's: torch, no micro-batching, 2 search slots; torch with micro-batching; ONNX int8 with
+micro-batching), a fresh server, one client sending searches one after the other
 (its p50 is the single-client latency), then 20 concurrent clients (p50, p99, searches/s,
 errors). The query cache is off here, so every search embeds its query. Targets, for the
 default against today's, in the same run: p50 at 20 clients <= 8x the default's one-client
@@ -75,9 +75,10 @@ SEARCH_CONFIGS = {
     "i dag: torch, ett søk per kjerne": {"REGIONGRAF_EMBEDDER": "torch", "REGIONGRAF_BATCH_QUERIES": "false",
                                          "REGIONGRAF_QUERY_CACHE": "0"},
     "torch + mikrobatching": {"REGIONGRAF_EMBEDDER": "torch", "REGIONGRAF_QUERY_CACHE": "0"},
-    "standard: onnx-int8 + mikrobatching": {"REGIONGRAF_QUERY_CACHE": "0"},
+    "onnx-int8 + mikrobatching": {"REGIONGRAF_EMBEDDER": "onnx", "REGIONGRAF_QUERY_CACHE": "0"},
 }
-BASELINE, DEFAULT = "i dag: torch, ett søk per kjerne", "standard: onnx-int8 + mikrobatching"
+BASELINE = "i dag: torch, ett søk per kjerne"
+DEFAULT = "torch + mikrobatching" if Settings().embedder == "torch" else "onnx-int8 + mikrobatching"
 # Benchmarks never convert the model twice: share the developer's converted models, as the tests do.
 MODELS = Path(os.environ.get("REGIONGRAF_MODELS", REPO / ".regiongraf" / "models"))
 
@@ -402,6 +403,7 @@ def search_part(settings: Settings, nodes: list[str]) -> dict:
         "throughput_over_today_readme": round(default_many["searches_per_s"] / TODAY_SEARCHES_PER_S, 2),
         "throughput_ratio_min": 3, "errors": sum(r["errors"] for r in rows),
     }
+    targets["default"] = DEFAULT
     targets["met"] = (targets["p50_20_over_p50_1"] <= 8 and targets["throughput_over_today_same_run"] >= 3
                       and targets["errors"] == 0)
     inproc = {}
