@@ -109,13 +109,15 @@ def prepare(settings: Settings) -> tuple[list[str], bool]:
 
 
 def start_server(settings: Settings, port: int, log, env_extra: dict | None = None) -> subprocess.Popen:
-    exe = Path(sys.executable).with_name("regiongraf")
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "cli.main"]
+    # The code of this checkout, not whatever the venv's `regiongraf` script was installed from
+    # (an editable install of another worktree would be measured instead).
+    cmd = [sys.executable, "-m", "cli.main"]
     cmd += ["serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"]
     env = os.environ | {"REGIONGRAF_HOME": str(settings.home), "REGIONGRAF_MODELS": str(settings.models_dir),
                         "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"} | (env_extra or {})
     env.pop("REGIONGRAF_TOKEN", None)
-    return subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), *filter(None, [env.get("PYTHONPATH")])])
+    return subprocess.Popen(cmd, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
 def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
