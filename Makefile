@@ -27,6 +27,8 @@ venv: $(STAMP)
 
 model: venv
 	$(BIN)/python -m search.embedding.e5_convert
+	@# The ONNX int8 backend is opt-in (README, Search); its export is made here when it is chosen.
+	@if [ "$${REGIONGRAF_EMBEDDER:-torch}" = onnx ]; then $(BIN)/python -m search.embedding.onnx_export; fi
 
 build: model
 	$(BIN)/regiongraf build

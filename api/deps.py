@@ -10,6 +10,7 @@ from fastapi.security import HTTPBearer
 
 from graph.settings import Settings
 from graph.store import GraphStore
+from search.embedding.batcher import EmbedderBusy
 from service.application import Application
 
 
@@ -39,17 +40,32 @@ def get_application(request: Request) -> Application:
 ApplicationDep = Annotated[Application, Depends(get_application)]
 
 
-# The model is CPU-bound: about one search at a time per core. More would oversubscribe the
-# cores and make cheap requests queue behind it (measured in bench/server_load.py: 2 slots on
-# 2 cores gave more searches per second than 40, and node pages stayed at ~10 ms).
+# Without micro-batching the model is CPU-bound at about one search per core: more would
+# oversubscribe the cores and make cheap requests queue behind it (measured in
+# bench/server_load.py: 2 slots on 2 cores gave more searches per second than 40).
 SEARCH_SLOTS = max(1, min(4, os.cpu_count() or 1))
+
+
+def search_slots(settings: Settings) -> int:
+    """Searches that may be in worker threads at once. With micro-batching (the default) they mostly
+    wait for a shared forward pass, not for a core, so as many as the batcher may queue."""
+    return max(1, settings.search_queue) if settings.batch_queries else SEARCH_SLOTS
 
 
 def search_limiter(request: Request) -> anyio.CapacityLimiter:
     """The app's limiter for model work: `await anyio.to_thread.run_sync(fn, limiter=...)`."""
     limiter = getattr(request.app.state, "search_limiter", None)
     if limiter is None:  # created in the event loop's thread, so no race
-        limiter = request.app.state.search_limiter = anyio.CapacityLimiter(SEARCH_SLOTS)
+        limiter = request.app.state.search_limiter = anyio.CapacityLimiter(search_slots(request.app.state.settings))
+    return limiter
+
+
+def search_slot(request: Request) -> anyio.CapacityLimiter:
+    """search_limiter, or EmbedderBusy (503 + Retry-After) when every slot is taken: with
+    micro-batching the backlog is bounded (settings.search_queue), never an unbounded queue."""
+    limiter = search_limiter(request)
+    if request.app.state.settings.batch_queries and limiter.available_tokens < 1:
+        raise EmbedderBusy()
     return limiter
 
 

@@ -24,9 +24,9 @@ def temp_home(prefix: str = "regiongraf-bench-"):
 
 
 def load_embedder(settings: Settings):
-    from search.embedding.embedder import Embedder
+    from search.embedding.backend import load_embedder as load
 
-    return Embedder.load(settings)
+    return load(settings)
 
 
 def build_document(settings: Settings) -> None:

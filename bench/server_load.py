@@ -1,4 +1,15 @@
-"""The service under load: 100 concurrent clients for 30 s against a running `regiongraf serve`.
+"""The service under load: search throughput with 1 and 20 clients, then 100 clients on a mix.
+
+Part 1, search alone (issue 10, "Throughput"): for each server configuration in SEARCH_CONFIGS
+(today's: torch, no micro-batching, 2 search slots; torch with micro-batching; ONNX int8 with
+micro-batching), a fresh server, one client sending searches one after the other
+(its p50 is the single-client latency), then 20 concurrent clients (p50, p99, searches/s,
+errors). The query cache is off here, so every search embeds its query. Targets, for the
+default against today's, in the same run: p50 at 20 clients <= 8x the default's one-client
+p50, searches/s >= 3x today's, no errors. An in-process run of 20 searching threads says
+where the time of a search goes (waiting for and running the model, the rest).
+
+Part 2, the mix:
 
 Builds the real document into a temporary home (with search indexes when search is
 installed), starts `regiongraf serve` on a free loopback port as a subprocess, and drives
@@ -14,7 +25,8 @@ Parts the server does not offer yet (404 on a probe) are skipped, and the report
 Reports throughput and p50/p99 latency per kind; any failed request (non-2xx, timeout,
 connection error) is counted and makes the benchmark fail.
 
-    python -m bench.run server_load        (BENCH_LOAD_SECONDS, BENCH_LOAD_CLIENTS, BENCH_LOAD_MIX to vary)
+    python -m bench.run server_load        (BENCH_LOAD_SECONDS, BENCH_LOAD_CLIENTS, BENCH_LOAD_MIX to vary;
+                                            BENCH_SEARCH_SECONDS for part 1, BENCH_LOAD_PARTS=search,mix)
 """
 
 import asyncio
@@ -54,6 +66,19 @@ SPARQL = [
     f"SELECT ?s ?goal WHERE {{ ?s <{RG}supports> ?goal }} LIMIT 50",
     "ASK { ?s ?p ?o }",
 ]
+SEARCH_SECONDS = float(os.environ.get("BENCH_SEARCH_SECONDS", 20))
+SEARCH_CLIENTS = 20
+PARTS = os.environ.get("BENCH_LOAD_PARTS", "search,mix").split(",")
+TODAY_SEARCHES_PER_S = 29  # README before issue 10: 20 clients, torch, 2 slots
+# name -> server environment. The cache is off, so that every search costs a model call.
+SEARCH_CONFIGS = {
+    "i dag: torch, ett søk per kjerne": {"REGIONGRAF_EMBEDDER": "torch", "REGIONGRAF_BATCH_QUERIES": "false",
+                                         "REGIONGRAF_QUERY_CACHE": "0"},
+    "torch + mikrobatching": {"REGIONGRAF_EMBEDDER": "torch", "REGIONGRAF_QUERY_CACHE": "0"},
+    "onnx-int8 + mikrobatching": {"REGIONGRAF_EMBEDDER": "onnx", "REGIONGRAF_QUERY_CACHE": "0"},
+}
+BASELINE = "i dag: torch, ett søk per kjerne"
+DEFAULT = "torch + mikrobatching" if Settings().embedder == "torch" else "onnx-int8 + mikrobatching"
 # Benchmarks never convert the model twice: share the developer's converted models, as the tests do.
 MODELS = Path(os.environ.get("REGIONGRAF_MODELS", REPO / ".regiongraf" / "models"))
 
@@ -76,14 +101,16 @@ def prepare(settings: Settings) -> tuple[list[str], bool]:
     return nodes, indexed
 
 
-def start_server(settings: Settings, port: int, log) -> subprocess.Popen:
-    exe = Path(sys.executable).with_name("regiongraf")
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "cli.main"]
+def start_server(settings: Settings, port: int, log, env_extra: dict | None = None) -> subprocess.Popen:
+    # The code of this checkout, not whatever the venv's `regiongraf` script was installed from
+    # (an editable install of another worktree would be measured instead).
+    cmd = [sys.executable, "-m", "cli.main"]
     cmd += ["serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"]
     env = os.environ | {"REGIONGRAF_HOME": str(settings.home), "REGIONGRAF_MODELS": str(settings.models_dir),
-                        "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+                        "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"} | (env_extra or {})
     env.pop("REGIONGRAF_TOKEN", None)
-    return subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), *filter(None, [env.get("PYTHONPATH")])])
+    return subprocess.Popen(cmd, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
 def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
@@ -232,17 +259,19 @@ async def probe(conn: Connection, kinds: list[str], nodes, queries) -> tuple[lis
     return available, skipped
 
 
-async def drive(host: str, port: int, nodes: list[str], queries: list[str]) -> tuple[dict, dict, float]:
+async def drive(host: str, port: int, nodes: list[str], queries: list[str], weights_by_kind: dict | None = None,
+                clients: int = CLIENTS, seconds: float = SECONDS) -> tuple[dict, dict, float]:
+    weights_by_kind = weights_by_kind or WEIGHTS
     warm = Connection(host, port)
-    kinds, skipped = await probe(warm, list(WEIGHTS), nodes, queries)
+    kinds, skipped = await probe(warm, list(weights_by_kind), nodes, queries)
     await warm.close()
     if not kinds:
         raise RuntimeError(f"ingenting å måle: {skipped}")
     latencies: dict[str, list[float]] = {k: [] for k in kinds}
     errors: dict[str, list[str]] = {k: [] for k in kinds}
-    weights = [WEIGHTS[k] for k in kinds]
+    weights = [weights_by_kind[k] for k in kinds]
     start = time.perf_counter()
-    stop_at = start + SECONDS
+    stop_at = start + seconds
 
     async def worker(seed: int):
         rng = random.Random(seed)
@@ -266,63 +295,193 @@ async def drive(host: str, port: int, nodes: list[str], queries: list[str]) -> t
         finally:
             await conn.close()
 
-    await asyncio.gather(*(worker(i) for i in range(CLIENTS)))
+    await asyncio.gather(*(worker(i) for i in range(clients)))
     wall = time.perf_counter() - start
     return latencies, errors | {"_skipped": skipped}, wall
 
 
+def search_phase(settings: Settings, name: str, env: dict, nodes: list[str], queries: list[str]) -> list[dict]:
+    """One fresh server with `env`: one client, then SEARCH_CLIENTS clients, searches only."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    rows = []
+    with open(settings.home / f"server-{len(name)}.log", "wb") as log:
+        proc = start_server(settings, port, log, env)
+        try:
+            wait_until_up(url, proc, timeout=300)
+            # Load the model before measuring CPU time (the first search loads it).
+            warm = asyncio.run(drive("127.0.0.1", port, nodes, queries, {"search": 1}, 1, 2))[1]
+            if warm.get("search"):
+                raise RuntimeError(f"søk feilet under oppvarming: {warm['search'][:3]}")
+            for clients, seconds in ((1, SEARCH_SECONDS / 2), (SEARCH_CLIENTS, SEARCH_SECONDS)):
+                cpu = group_cpu_seconds(proc.pid)
+                latencies, errors, wall = asyncio.run(drive("127.0.0.1", port, nodes, queries, {"search": 1},
+                                                            clients, seconds))
+                cpu = group_cpu_seconds(proc.pid) - cpu
+                values, failed = latencies.get("search", []), errors.get("search", [])
+                rows.append({"config": name, "clients": clients, "searches": len(values) + len(failed),
+                             "errors": len(failed), "searches_per_s": round(len(values) / wall, 1),
+                             "p50_ms": round(median(values), 1), "p99_ms": round(percentile(values, 99), 1),
+                             "server_cpu_ms_per_search": round(1000 * cpu / max(1, len(values)), 1)})
+                if failed:
+                    rows[-1]["error_samples"] = failed[:3]
+                print(rows[-1], flush=True)
+        finally:
+            stop_server(proc)
+    return rows
+
+
+def where_time_goes(settings: Settings, queries: list[str], threads: int = SEARCH_CLIENTS,
+                    seconds: float = 10) -> dict:
+    """In-process: `threads` threads searching through the server's embedder stack (cache off).
+    Median ms per search spent in embed_queries (waiting for the batch and running it) and in the
+    rest (BM25, FAISS, fusion, graph context); also the batcher's mean batch size."""
+    import threading
+
+    from search.embedding.backend import serving_embedder
+    from search.searcher import Searcher
+
+    serving = serving_embedder(settings.model_copy(update={"query_cache": 0}))
+    local = threading.local()
+
+    class Timed:
+        name, dim = serving.name, serving.dim
+
+        def embed_queries(self, texts):
+            t = time.perf_counter()
+            try:
+                return serving.embed_queries(texts)
+            finally:
+                local.embed = time.perf_counter() - t
+
+    searcher = Searcher.load(settings, embedder=Timed())
+    for q in queries[:3]:
+        searcher.search(q, k=10)
+    totals, embeds = [], []
+    stop_at = time.perf_counter() + seconds
+    cpu = time.process_time()
+
+    def run(seed):
+        rng = random.Random(seed)
+        while time.perf_counter() < stop_at:
+            t = time.perf_counter()
+            searcher.search(rng.choice(queries), k=10)
+            totals.append((time.perf_counter() - t) * 1000)
+            embeds.append(local.embed * 1000)
+
+    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
+    start = time.perf_counter()
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    wall = time.perf_counter() - start
+    cpu = time.process_time() - cpu
+    rest = [t - e for t, e in zip(totals, embeds, strict=True)]
+    out = {"threads": threads, "searches_per_s": round(len(totals) / wall, 1),
+           "search_p50_ms": round(median(totals), 1), "embed_p50_ms": round(median(embeds), 1),
+           "rest_p50_ms": round(median(rest), 1), "cpu_ms_per_search": round(1000 * cpu / max(1, len(totals)), 1)}
+    from search.embedding.batcher import QueryBatcher
+
+    batcher = serving if isinstance(serving, QueryBatcher) else getattr(serving, "embedder", None)
+    if isinstance(batcher, QueryBatcher):
+        out["mean_batch"] = round(batcher.batched_texts / max(1, batcher.batches), 1)
+        batcher.close()
+    return out
+
+
+def search_part(settings: Settings, nodes: list[str]) -> dict:
+    queries = search_queries()
+    rows = []
+    for name, env in SEARCH_CONFIGS.items():
+        rows += search_phase(settings, name, env, nodes, queries)
+    by = {(r["config"], r["clients"]): r for r in rows}
+    default_one, default_many = by[(DEFAULT, 1)], by[(DEFAULT, SEARCH_CLIENTS)]
+    baseline_many = by[(BASELINE, SEARCH_CLIENTS)]
+    targets = {
+        "p50_20_over_p50_1": round(default_many["p50_ms"] / default_one["p50_ms"], 2), "p50_ratio_max": 8,
+        "throughput_over_today_same_run": round(default_many["searches_per_s"] / baseline_many["searches_per_s"], 2),
+        "throughput_over_today_readme": round(default_many["searches_per_s"] / TODAY_SEARCHES_PER_S, 2),
+        "throughput_ratio_min": 3, "errors": sum(r["errors"] for r in rows),
+    }
+    targets["default"] = DEFAULT
+    targets["met"] = (targets["p50_20_over_p50_1"] <= 8 and targets["throughput_over_today_same_run"] >= 3
+                      and targets["errors"] == 0)
+    inproc = {}
+    for backend in ("torch", "onnx"):
+        inproc[backend] = where_time_goes(settings.model_copy(update={"embedder": backend}), queries)
+        print(f"i prosessen, {backend}: {inproc[backend]}", flush=True)
+    write("server_load_search", f"Søk alene: 1 og {SEARCH_CLIENTS} samtidige klienter (samme kjøring, uten cache)",
+          rows, {"targets": targets, "where_time_goes": inproc, "seconds": SEARCH_SECONDS,
+                 "cpus": os.cpu_count(), "load_average_1min": os.getloadavg()[0]})
+    print(f"Mål: p50 ved {SEARCH_CLIENTS} klienter = {targets['p50_20_over_p50_1']}x én klients (høyst 8x); "
+          f"søk/s = {targets['throughput_over_today_same_run']}x dagens i samme kjøring "
+          f"({targets['throughput_over_today_readme']}x README-tallet {TODAY_SEARCHES_PER_S}; minst 3x); "
+          f"feil: {targets['errors']} -> {'nådd' if targets['met'] else 'IKKE nådd'}")
+    if targets["errors"]:
+        raise RuntimeError(f"{targets['errors']} søk feilet under last")
+    return targets
+
+
+def mix_part(settings: Settings, nodes: list[str]) -> None:
+    home = settings.home
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log_path = home / "server.log"
+    with open(log_path, "wb") as log:
+        proc = start_server(settings, port, log)
+        try:
+            wait_until_up(url, proc)
+            cpu_server, cpu_client = group_cpu_seconds(proc.pid), time.process_time()
+            latencies, errors, wall = asyncio.run(drive("127.0.0.1", port, nodes, search_queries()))
+            cpu_server = group_cpu_seconds(proc.pid) - cpu_server
+            cpu_client = time.process_time() - cpu_client
+        finally:
+            stop_server(proc)
+    skipped = errors.pop("_skipped")
+    rows = []
+    total_ok = total_err = 0
+    for kind, values in latencies.items():
+        n_err = len(errors[kind])
+        total_ok += len(values)
+        total_err += n_err
+        rows.append({
+            "kind": kind, "requests": len(values) + n_err, "errors": n_err,
+            "rps": len(values) / wall, "p50_ms": median(values), "p99_ms": percentile(values, 99),
+            "max_ms": max(values) if values else float("nan"),
+        })
+    every = [v for vs in latencies.values() for v in vs]
+    rows.append({"kind": "alle", "requests": total_ok + total_err, "errors": total_err,
+                 "rps": total_ok / wall, "p50_ms": median(every), "p99_ms": percentile(every, 99),
+                 "max_ms": max(every) if every else float("nan")})
+    log_tail = log_path.read_text(errors="replace")[-3000:]
+    title = f"regiongraf serve: {CLIENTS} samtidige klienter i {wall:.0f} s (uvicorn, 1 prosess)"
+    write("server_load", title, rows, {
+        "clients": CLIENTS, "seconds": wall, "nodes": len(nodes), "search_indexed": True,
+        "skipped": skipped, "error_samples": {k: v[:5] for k, v in errors.items() if v},
+        "cpus": os.cpu_count(), "load_average_1min": os.getloadavg()[0],
+        "cpu_seconds": {"server": cpu_server, "client": cpu_client},
+    })
+    print(f"CPU-tid: tjener {cpu_server:.1f} s, klient {cpu_client:.1f} s på {wall:.0f} s "
+          f"({os.cpu_count()} kjerner; maskinens belastning (1 min) {os.getloadavg()[0]:.1f})")
+    for kind, why in skipped.items():
+        print(f"Hoppet over {kind}: {why}")
+    if total_err:
+        for kind, samples in errors.items():
+            for s in samples[:3]:
+                print(f"  feil ({kind}): {s}")
+        print("Serverlogg (slutten):\n" + log_tail)
+        raise RuntimeError(f"{total_err} forespørsler feilet under last")
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        home = Path(tmp)
-        settings = Settings(home=home, models=MODELS)
+        settings = Settings(home=Path(tmp), models=MODELS)
         nodes, indexed = prepare(settings)
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        log_path = home / "server.log"
-        with open(log_path, "wb") as log:
-            proc = start_server(settings, port, log)
-            try:
-                wait_until_up(url, proc)
-                cpu_server, cpu_client = group_cpu_seconds(proc.pid), time.process_time()
-                latencies, errors, wall = asyncio.run(drive("127.0.0.1", port, nodes, search_queries()))
-                cpu_server = group_cpu_seconds(proc.pid) - cpu_server
-                cpu_client = time.process_time() - cpu_client
-            finally:
-                stop_server(proc)
-        skipped = errors.pop("_skipped")
-        rows = []
-        total_ok = total_err = 0
-        for kind, values in latencies.items():
-            n_err = len(errors[kind])
-            total_ok += len(values)
-            total_err += n_err
-            rows.append({
-                "kind": kind, "requests": len(values) + n_err, "errors": n_err,
-                "rps": len(values) / wall, "p50_ms": median(values), "p99_ms": percentile(values, 99),
-                "max_ms": max(values) if values else float("nan"),
-            })
-        every = [v for vs in latencies.values() for v in vs]
-        rows.append({"kind": "alle", "requests": total_ok + total_err, "errors": total_err,
-                     "rps": total_ok / wall, "p50_ms": median(every), "p99_ms": percentile(every, 99),
-                     "max_ms": max(every) if every else float("nan")})
-        log_tail = log_path.read_text(errors="replace")[-3000:]
-        title = f"regiongraf serve: {CLIENTS} samtidige klienter i {wall:.0f} s (uvicorn, 1 prosess)"
-        write("server_load", title, rows, {
-            "clients": CLIENTS, "seconds": wall, "nodes": len(nodes), "search_indexed": indexed,
-            "skipped": skipped, "error_samples": {k: v[:5] for k, v in errors.items() if v},
-            "cpus": os.cpu_count(), "load_average_1min": os.getloadavg()[0],
-            "cpu_seconds": {"server": cpu_server, "client": cpu_client},
-        })
-        print(f"CPU-tid: tjener {cpu_server:.1f} s, klient {cpu_client:.1f} s på {wall:.0f} s "
-              f"({os.cpu_count()} kjerner; maskinens belastning (1 min) {os.getloadavg()[0]:.1f})")
-        for kind, why in skipped.items():
-            print(f"Hoppet over {kind}: {why}")
-        if total_err:
-            for kind, samples in errors.items():
-                for s in samples[:3]:
-                    print(f"  feil ({kind}): {s}")
-            print("Serverlogg (slutten):\n" + log_tail)
-            raise RuntimeError(f"{total_err} forespørsler feilet under last")
+        if "search" in PARTS and indexed:
+            search_part(settings, nodes)
+        if "mix" in PARTS:
+            mix_part(settings, nodes)
 
 
 if __name__ == "__main__":

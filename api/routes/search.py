@@ -8,10 +8,11 @@ the filters and the actor/theme names found in the query that shaped the result.
 (model and indexes) is loaded once per app on first use and runs in a worker thread, so
 the event loop is never blocked by the model.
 
-Searches have a concurrency limit of their own (about one per CPU core): the model is
-CPU-bound, and letting it take all the threadpool's threads would oversubscribe the
-cores and make cheap requests (node pages, stats) queue behind it. Extra searches wait
-for a slot instead; everything else keeps flowing.
+Searches have a concurrency limit of their own, apart from the threadpool that serves
+cheap requests (node pages, stats). Concurrent queries are embedded together in one
+forward pass (search/embedding/batcher.py); when REGIONGRAF_SEARCH_QUEUE searches are
+already waiting, a new one gets 503 with Retry-After at once (api/errors.py) rather than
+joining an unbounded backlog.
 """
 
 from typing import Annotated
@@ -19,7 +20,7 @@ from typing import Annotated
 import anyio
 from fastapi import APIRouter, Query, Request
 
-from api.deps import ApplicationDep, search_limiter
+from api.deps import ApplicationDep, search_slot
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -28,7 +29,7 @@ router = APIRouter(prefix="/api", tags=["api"])
     "/search",
     summary="Søk i handlingsprogrammet",
     responses={400: {"description": "Tomt søk, ukjent type, aktør eller innsatsområde"},
-               503: {"description": "Søkeindeksen er ikke bygget ennå"}},
+               503: {"description": "Søkeindeksen er ikke bygget ennå, eller for mange søk venter (Retry-After)"}},
 )
 async def search(
     request: Request,
@@ -48,4 +49,4 @@ async def search(
         return app.searcher().search_with_meta(q, k=k, types=type or None, focus_area=focus_area or None,
                                                actor=actor or None)["hits"]
 
-    return await anyio.to_thread.run_sync(run, limiter=search_limiter(request))
+    return await anyio.to_thread.run_sync(run, limiter=search_slot(request))

@@ -14,7 +14,7 @@ import anyio
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
-from api.deps import SettingsDep, StoreDep, get_application, search_limiter
+from api.deps import SettingsDep, StoreDep, get_application, search_slot
 from api.errors import status_of
 from api.pages.choices import SEARCH_TYPES, Choices, page
 from api.pages.highlight import Highlighter
@@ -61,12 +61,12 @@ async def search_page(
                                            focus_area=focus_area or None, actor=actor or None)
         return result, Highlighter.for_query(searcher.index.lexical.tokenizer, result["query"])
 
-    status = 200
+    status, headers = 200, None
     try:
-        # The model's own concurrency limit, shared with /api/search (api.deps.search_limiter).
-        result, ctx["mark"] = await anyio.to_thread.run_sync(run, limiter=search_limiter(request))
+        # The model's own concurrency limit, shared with /api/search (api.deps.search_slot).
+        result, ctx["mark"] = await anyio.to_thread.run_sync(run, limiter=search_slot(request))
         ctx["hits"] = result["hits"]
         ctx["applied"] = result["applied"]
     except UserError as err:
-        ctx["error"], status = str(err), status_of(err)[0]
-    return page(request, "search.html", ctx, status_code=status)
+        ctx["error"], (status, headers) = str(err), status_of(err)
+    return page(request, "search.html", ctx, status_code=status, headers=headers)

@@ -23,7 +23,7 @@ import numpy as np
 
 from graph.revision import source_revision
 from graph.store import GraphStore
-from search.embedding.embedder import Embedder
+from search.embedding.backend import load_embedder as load_configured
 from search.index.dense import DenseIndex
 from search.index.lexical import LexicalIndex
 from search.index.units import load_units
@@ -77,7 +77,7 @@ def update_index(settings, progress=print, embedder=None, full: bool = False,
             nonlocal loaded
             if loaded is None:
                 progress("Laster språkmodellen ...")
-                loaded = load_embedder() if load_embedder else Embedder.load(settings)
+                loaded = load_embedder() if load_embedder else load_configured(settings)
             return loaded
 
         model_name = embedder.name if embedder is not None else settings.model
