@@ -49,7 +49,6 @@ def test_false_friends_keep_their_own_stem():
 def test_lexicalised_compounds_are_not_split_into_false_parts():
     tok = tokenizer()
     assert "kraft" not in tok("arbeidskraft handlekraft konkurranseskraft")
-    assert "nasjonal" not in tok("internasjonalt") and "aktiv" not in tok("attraktive")
     assert "kraft" in tok("kraftunderskudd")  # a real power compound still splits
 
 
