@@ -276,11 +276,12 @@ def collisions_report(index) -> dict:
     }
 
 
-def main(argv=None) -> None:
+def main(argv: list[str] | tuple = ()) -> None:
+    """`argv` as on the command line; bench/run.py calls main() without any."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fit", action="store_true", help="write search/hit_confidence.json")
     parser.add_argument("--no-changes", action="store_true", help="skip the table of changes")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(list(argv))
 
     from search.confidence import FEATURES, MODEL_FILE, HitConfidence
     from search.index.normalise import STEM_EXCEPTIONS
@@ -503,4 +504,6 @@ def cache_queries(embedder) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(sys.argv[1:])
