@@ -29,6 +29,7 @@ from search.index.typos import Corrector
 
 VOCAB_FILE = "compound_vocab.json"
 TYPOS = True  # correct unknown query words against the vocabulary (decided on the dev set)
+TYPOS_MAX_WORDS = 12  # longer texts (a node's text used as a query) are not corrected: no typing
 JOIN = True  # join neighbouring query words the index knows as one word
 FUZZY_WEIGHT = 1.0  # weight of a corrected term relative to an exact one
 TRANSLATE = True  # English domain words also search for their Norwegian words (search/index/glossary.py)
@@ -99,6 +100,7 @@ class LexicalIndex:
         ws = words(query)
         out.words = len(ws)
         vocab = self.vocab
+        correct = TYPOS and len(ws) <= TYPOS_MAX_WORDS
         joined: dict[int, list[str]] = {}
         if JOIN:
             for i in range(len(ws) - 1):
@@ -120,7 +122,7 @@ class LexicalIndex:
             elif i in joined:
                 out.fixed += 1
             else:
-                fixes = self.corrector.correct(w, s) if TYPOS and len(w) >= 5 else ()
+                fixes = self.corrector.correct(w, s) if correct and len(w) >= 5 else ()
                 if fixes:
                     out.corrected.extend(fixes)
                     out.fixed += 1
