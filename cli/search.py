@@ -31,8 +31,10 @@ def command(query: str, k: int, types: tuple[str, ...], focus_area: str | None, 
     med --json); modellen lastes bare én gang. En linje som ikke kan søkes på (tom, for
     lang) gir en tom liste og en melding på standard feil.
 
-    Hvert treff har id, type, label, text, score og context (innsatsområde, tiltaksgruppe,
-    faggruppe og lenkede mål, strategier, prosjekter og planer).
+    Hvert treff har id, type, label, text, score, confidence, weak og context (innsatsområde,
+    tiltaksgruppe, faggruppe og lenkede mål, strategier, prosjekter og planer). confidence er
+    anslått sannsynlighet (0–1) for at treffet svarer på søket, sammenlignbar mellom søk;
+    weak er true under kuttet for sterke treff. score ordner bare treffene i ett søk.
     """
     searcher = reading_application().searcher()
     options = {"k": k, "types": list(types) or None, "focus_area": focus_area, "actor": actor,
@@ -69,24 +71,36 @@ def _print(result: dict, as_json: bool, one_line: bool = False) -> None:
         click.echo(f"Merk: {note['message']}", err=True)
     if not hits:
         click.echo("Ingen treff.")
-    for hit in hits:
-        ctx = hit.get("context") or {}
-        click.echo(f"{hit['rank']:>2}. [{type_label(hit['type'])}] {hit['label']}  "
-                   f"(score {hit['score']:.3f})")
-        where = []
-        if ctx.get("focus_area"):
-            fa = ctx["focus_area"]
-            where.append(f"tema {fa.get('notation') or ''} {fa['label']}".replace("  ", " "))
-        if ctx.get("measure_group"):
-            where.append(f"gruppe «{ctx['measure_group']['label']}»")
-        if ctx.get("actor"):
-            where.append(f"fra {ctx['actor']['label']}")
-        if where:
-            click.echo(f"    {'; '.join(where)}")
-        for key, name in (("strategies", "strategier"), ("goals", "mål"), ("projects", "prosjekter"),
-                          ("plans", "planer")):
-            linked = [x for x in ctx.get(key, []) if x.get("relation") != "same_focus_area"]
-            if linked:
-                click.echo(f"    {name}: " + "; ".join(x["label"] for x in linked[:3]))
-        click.echo(f"    {hit['id']}")
+    strong = [h for h in hits if not h.get("weak")]
+    weak = [h for h in hits if h.get("weak")]
+    for hit in strong:
+        _print_hit(hit)
+    if weak:
+        click.echo("Ingen sterke treff – dette er det nærmeste:" if not strong
+                   else "Svakere treff – trolig ikke det du leter etter:")
+    for hit in weak:
+        _print_hit(hit)
     sys.stdout.flush()
+
+
+def _print_hit(hit: dict) -> None:
+    ctx = hit.get("context") or {}
+    sure = f"sikkerhet {round(hit['confidence'] * 100)} %"
+    sure = f"svakt treff, {sure}" if hit.get("weak") else sure
+    click.echo(f"{hit['rank']:>2}. [{type_label(hit['type'])}] {hit['label']}  ({sure})")
+    where = []
+    if ctx.get("focus_area"):
+        fa = ctx["focus_area"]
+        where.append(f"tema {fa.get('notation') or ''} {fa['label']}".replace("  ", " "))
+    if ctx.get("measure_group"):
+        where.append(f"gruppe «{ctx['measure_group']['label']}»")
+    if ctx.get("actor"):
+        where.append(f"fra {ctx['actor']['label']}")
+    if where:
+        click.echo(f"    {'; '.join(where)}")
+    for key, name in (("strategies", "strategier"), ("goals", "mål"), ("projects", "prosjekter"),
+                      ("plans", "planer")):
+        linked = [x for x in ctx.get(key, []) if x.get("relation") != "same_focus_area"]
+        if linked:
+            click.echo(f"    {name}: " + "; ".join(x["label"] for x in linked[:3]))
+    click.echo(f"    {hit['id']}")

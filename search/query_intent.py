@@ -13,8 +13,11 @@ What a match does (decided on the dev set, see README) is a boost, not a filter:
 - theme (focus area): units in that area (or its parts) are lifted;
 - mention (plan, project, organisation): units that mention it, and the node itself.
 A query that is nothing but actor or plan/project/organisation names ("faggruppe ATP",
-"NAV") filters on them instead: the union of what the names cover. Theme names stay
-boosts. Explicit filters (--actor, --focus-area, --type) are always strict filters.
+"NAV"), perhaps with words that ask for a list ("Hva har faggruppe ATP spilt inn?"), filters
+on them instead: the union of what the names cover (for an organisation also what it
+publishes, funds or leads, `Entity.covers`); a name that covers nothing searchable stays a
+boost. Theme names stay boosts. Explicit filters (--actor, --focus-area, --type) are always
+strict filters.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from search.index.normalise import STOPWORDS, stem
 
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCT = "http://purl.org/dc/terms/"
+SCHEMA = "https://schema.org/"
 
 # Curated theme names by focus-area notation: what people call the theme besides its title.
 THEME_ALIASES = {
@@ -43,6 +48,15 @@ GENERIC_ACTORS = {"faggruppene", "faggrupper", "the expert groups (jointly)"}
 ACTOR_WORDS = ("faggrupp", "grupp", "group")  # an alternative actor name must contain one
 
 BOOST = {"actor": 1.0, "focus_area": 0.5, "mentions": 0.5}
+# Words that only ask for a list of what a name covers: "Hva har faggruppe Klima og miljø
+# spilt inn?", "Hvilke tiltak har Oslofjordplanen?". With names, such a query is still
+# "nothing but names" and filters. Compared as stems.
+LISTING_WORDS = (
+    "spilt", "spille", "innspill", "foreslått", "foreslå", "forslag", "tiltak", "tiltakene", "bidrag",
+    "bidratt", "levert", "kommet", "sagt", "ment", "proposed", "propose", "proposal", "proposals",
+    "suggested", "input", "measures", "contributions",
+)
+LISTING = True  # decided on the dev set
 WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 
 
@@ -71,6 +85,9 @@ class Entity:
     names: list[str]
     type: str = ""
     notation: str = ""
+    # Nodes a name stands for besides itself and what mentions it: what an organisation
+    # publishes, funds or leads, and the parts and wholes of a plan or project.
+    covers: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return self.__dict__.copy()
@@ -154,6 +171,7 @@ def entities_from_store(store: ox.Store) -> list[Entity]:
         names += [v for v, _ in d.get("altLabel", []) if any(w in v.lower() for w in ACTOR_WORDS)]
         names += [w for v, _ in labels for w in v.split() if _is_acronym(w)]
         out.append(Entity(s, "actor", label, sorted(set(names)), "ExpertGroup"))
+    covers = _covers(store)
     for cls in ("Organisation", "Plan", "Project"):
         for s, d in sorted(_label_rows(store, cls).items()):
             if any(v.lower() == "false" for v, _ in d.get("matchInText", [])):
@@ -161,13 +179,35 @@ def entities_from_store(store: ox.Store) -> list[Entity]:
             labels = d.get("label", []) + d.get("altLabel", [])
             names = sorted({v for v, _ in labels if len(v) >= 2})
             kind = "actor" if s in proposers and cls == "Organisation" else "mentions"
-            out.append(Entity(s, kind, _pick(d.get("label", [])), names, cls))
+            out.append(Entity(s, kind, _pick(d.get("label", [])), names, cls, covers=covers.get(s, [])))
     for s, d in sorted(_label_rows(store, "FocusArea").items()):
         notation = _pick(d.get("notation", []))
         label = _pick(d.get("prefLabel", []) or d.get("label", []))
         names = {v for v, _ in d.get("prefLabel", []) + d.get("label", [])}
         names.update(THEME_ALIASES.get(notation, []))
         out.append(Entity(s, "focus_area", label, sorted(names), "FocusArea", notation))
+    return out
+
+
+def _covers(store: ox.Store) -> dict[str, list[str]]:
+    """node -> what else its name stands for: what it publishes, funds or leads (dct:publisher,
+    schema:funder, rg:leadPartner), and the parts and wholes (dct:isPartOf) of it and of those."""
+    direct: dict[str, set[str]] = {}
+    for r in store.query(f"""SELECT DISTINCT ?o ?n WHERE {{ ?n ?p ?o
+            VALUES ?p {{ <{DCT}publisher> <{SCHEMA}funder> <{RG.leadPartner}> }} }}""",
+                         use_default_graph_as_union=True):
+        direct.setdefault(r["o"].value, set()).add(r["n"].value)
+    parts: dict[str, set[str]] = {}
+    for r in store.query(f"SELECT DISTINCT ?a ?b WHERE {{ ?a <{DCT}isPartOf> ?b }}", use_default_graph_as_union=True):
+        a, b = r["a"].value, r["b"].value
+        parts.setdefault(a, set()).add(b)
+        parts.setdefault(b, set()).add(a)
+    out: dict[str, list[str]] = {}
+    for node in set(direct) | set(parts):
+        nodes = {node} | direct.get(node, set())
+        nodes |= {p for n in list(nodes) for p in parts.get(n, ())}
+        nodes.discard(node)
+        out[node] = sorted(nodes)
     return out
 
 
@@ -205,7 +245,8 @@ class Detector:
                     seen.add(entity.id)
                     matches.append(Match(entity, query[toks[i][2]:toks[i + n - 1][3]], toks[i][2],
                                          toks[i + n - 1][3]))
-        only_names = bool(matches) and all(taken)
+        listing = {stem(w) for w in LISTING_WORDS} if LISTING else set()
+        only_names = bool(matches) and all(t or st in listing for t, st in zip(taken, stems, strict=True))
         retrieval = query
         actor_spans = sorted(((m.start, m.end) for m in matches if m.entity.kind == "actor"), reverse=True)
         for start, end in actor_spans:

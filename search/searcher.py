@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -16,8 +17,10 @@ from graph.errors import UserError
 from graph.names import Names, node_type
 from graph.store import GraphStore
 from search import fusion
+from search.confidence import HitConfidence, hit_features, query_signals
 from search.context import ContextReader
 from search.embedding.backend import load_embedder
+from search.index.lexical import QueryTerms
 from search.index.units import UNIT_TYPES
 from search.index.version import SearchIndex, current_version
 from search.query_intent import BOOST, Intent
@@ -27,6 +30,10 @@ MAX_K = 100
 DEPTH = 100  # candidates taken from each retriever before fusion
 EXACT_SUBSET = 5_000  # with an IVF index, a filter leaving this few units is scored exactly
 FUSION = "rrf"  # decided on the dev set (bench/search_quality.py)
+CONFIDENCE_DEPTH = 30  # candidates given a confidence (and reordered by it, with RERANK)
+RERANK = True  # order the best candidates by confidence (decided on the dev set)
+COVERS = True  # a name also stands for what it publishes, funds or leads (decided on the dev set)
+NAME_FALLBACK = True  # a name that covers nothing searchable lifts instead of filtering to nothing
 # Headings (a measure group's title, a focus area without prose) are a few words long, and a
 # short passage sits close to any short query in the dense space; without this prior they
 # crowd out the measures under them. Factor on the fused score, chosen on the dev set.
@@ -48,22 +55,40 @@ def clean_query(query) -> str:
     return text
 
 
+@dataclass
+class Candidates:
+    """One query's candidates (row, scores) best first, and what shaped them."""
+
+    query: str  # as searched (cleaned)
+    index: SearchIndex
+    retrieval_query: str  # without the actor names taken out of it
+    mode: str
+    applied: list[dict]
+    boosts: dict[int, tuple[float, list[str]]]
+    named: np.ndarray  # rows a name in the query filtered to or lifted
+    name_filter: bool  # the query is nothing but names: `named` is a filter, not a boost
+    scored: list[tuple[int, dict]]
+    terms: QueryTerms
+    qv: np.ndarray | None
+
+
 class Searcher:
-    def __init__(self, settings, embedder, index: SearchIndex):
+    def __init__(self, settings, embedder, index: SearchIndex, confidence: HitConfidence | None = None):
         self.settings = settings
         self.embedder = embedder
         self.index = index
         self.store = GraphStore(settings.home)
         self.contexts = ContextReader()
+        self.confidence = confidence or HitConfidence.load()
         self._lock = threading.Lock()
         self._check_model()
 
     @classmethod
-    def load(cls, settings, embedder=None) -> Searcher:
+    def load(cls, settings, embedder=None, confidence: HitConfidence | None = None) -> Searcher:
         index = SearchIndex.load(settings.index_dir)
         if embedder is None:
             embedder = load_embedder(settings)
-        return cls(settings, embedder, index)
+        return cls(settings, embedder, index, confidence)
 
     def _check_model(self) -> None:
         if self.index.model != self.embedder.name or self.index.manifest["dim"] != self.embedder.dim:
@@ -102,10 +127,19 @@ class Searcher:
 
     def search_with_meta(self, query: str, k: int = 10, types=None, focus_area: str | None = None,
                          actor: str | None = None, intent: bool = True, mode: str = "hybrid") -> dict:
-        """{"query", "hits", "applied"}: hits best first; `applied` lists filters and boosts used."""
-        text = clean_query(query)
+        """{"query", "hits", "applied"}: hits best first; `applied` lists filters and boosts used.
+        Every hit has a `confidence` in [0, 1] and is `weak` below the model's cut."""
         if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
             raise UserError(f"Antall treff (k) må være et heltall fra 1 til {MAX_K}.")
+        found = self.candidates(query, types, focus_area, actor, intent, mode)
+        scored = self.with_confidence(found, depth=max(k, CONFIDENCE_DEPTH))
+        hits = self._hits(found.index, scored[:k], found.boosts, found.applied, self.confidence.cut(mode))
+        return {"query": found.query, "hits": hits, "applied": found.applied}
+
+    def candidates(self, query: str, types=None, focus_area: str | None = None, actor: str | None = None,
+                   intent: bool = True, mode: str = "hybrid") -> Candidates:
+        """Every candidate of a query, ranked by the fused score, with what shaped them."""
+        text = clean_query(query)
         index = self.refresh()
         type_set = self.resolve_types(types)
         actor_iri = self.resolve_actor(actor, index)
@@ -116,33 +150,69 @@ class Searcher:
         # A query that is only an actor's or a plan's name lists what it covers; a theme name
         # ("transport og mobilitet") stays a boost, since its measures sit in several areas.
         as_filter = found.only_names and all(m.entity.kind != "focus_area" for m in found.matches)
-        applied += [m.applied(as_filter=as_filter) for m in found.matches]
         allowed = _allowed_rows(index, type_set, actor_iri, focus_iri)
+        named = np.zeros(len(index.units), dtype=bool)
+        for m in found.matches if as_filter else ():
+            named[_name_rows(index, m.entity)] = True
+        if NAME_FALLBACK and as_filter and not (named if allowed is None else allowed & named).any():
+            # The name covers nothing searchable (or nothing the filters leave): lift, don't empty.
+            as_filter = False
+        applied += [m.applied(as_filter=as_filter) for m in found.matches]
         if as_filter:
-            named = np.zeros(len(index.units), dtype=bool)
-            for m in found.matches:
-                named |= index.mask_for(m.entity.kind, m.entity.id)
             allowed = named if allowed is None else allowed & named
             boosts = {}
         else:
             boosts = _boost_rows(index, found, allowed)
-        scored = self.rank(index, found.retrieval_query, allowed, boosts, mode=mode)
-        top = scored[:k]
-        hits = self._hits(index, top, boosts, applied)
-        return {"query": text, "hits": hits, "applied": applied}
+            named[:] = False
+            named[list(boosts)] = True
+        details: dict = {}
+        scored = self.rank(index, found.retrieval_query, allowed, boosts, mode=mode, details=details)
+        return Candidates(query=text, index=index, retrieval_query=found.retrieval_query, mode=mode,
+                          applied=applied, boosts=boosts, named=named, name_filter=as_filter, scored=scored,
+                          terms=details["terms"], qv=details["qv"])
+
+    def features(self, found: Candidates, depth: int = CONFIDENCE_DEPTH) -> list[dict[str, float]]:
+        """The confidence features (search/confidence.py) of the `depth` best candidates."""
+        head = found.scored[:depth]
+        if not head:
+            return []
+        signals = query_signals(found.index, found.retrieval_query, found.terms, found.qv, head)
+        how = "filter" if found.name_filter else "boost"
+        return [hit_features(found.index, signals, row, s, i, how if found.named[row] else None)
+                for i, (row, s) in enumerate(head, start=1)]
+
+    def with_confidence(self, found: Candidates, depth: int = CONFIDENCE_DEPTH) -> list[tuple[int, dict]]:
+        """The candidates, the `depth` best with "confidence" added and, with RERANK, ordered by it."""
+        head, tail = found.scored[:depth], found.scored[depth:]
+        features = self.features(found, depth)
+        confidence = self.confidence.predict(features, found.mode)
+        for (_, s), c in zip(head, confidence, strict=True):
+            s["confidence"] = float(c)
+        if RERANK and found.mode == "hybrid" and head:
+            # By the model's log-odds: the calibrated probabilities have ties (isotonic steps).
+            order = np.argsort(-self.confidence.log_odds(features, found.mode), kind="stable")
+            head = [head[i] for i in order]
+        return head + tail
 
     def rank(self, index: SearchIndex, text: str, allowed: np.ndarray | None,
-             boosts: dict[int, tuple[float, list[str]]], mode: str = "hybrid", fuse=None) -> list[tuple[int, dict]]:
+             boosts: dict[int, tuple[float, list[str]]], mode: str = "hybrid", fuse=None,
+             details: dict | None = None) -> list[tuple[int, dict]]:
         """(row, scores) best first. mode: hybrid | dense | bm25 (the last two for benchmarks);
-        `fuse(dense, lexical) -> {row: score}` overrides the fusion (for benchmarks)."""
+        `fuse(dense, lexical) -> {row: score}` overrides the fusion (for benchmarks); `details`,
+        if given, receives the query's vector ("qv") and BM25 terms ("terms")."""
         n = len(index.units)
+        terms = index.lexical.query_terms(text)
+        if details is not None:
+            details.update(terms=terms, qv=None)
         if n == 0 or (allowed is not None and not allowed.any()):
             return []
-        lex_all = index.lexical.scores(text) if mode != "dense" else np.zeros(n, np.float32)
+        lex_all = index.lexical.scores(terms) if mode != "dense" else np.zeros(n, np.float32)
         if allowed is not None:
             lex_all = np.where(allowed, lex_all, 0.0)
         lex_top = _top_positive(lex_all, DEPTH)
         qv = self.embedder.embed_queries([text])[0] if mode != "bm25" else None
+        if details is not None:
+            details["qv"] = qv
         dense_rows: list[int] = []
         if qv is not None:
             dense_rows = self._dense_candidates(index, qv, allowed)
@@ -210,7 +280,7 @@ class Searcher:
         _, vids = index.dense.search(qv, DEPTH, allowed=allowed_vids, nprobe=nprobe)
         return index.rows_of_vids(v for v in vids[0] if v >= 0)
 
-    def _hits(self, index: SearchIndex, top, boosts, applied) -> list[dict]:
+    def _hits(self, index: SearchIndex, top, boosts, applied, cut: float) -> list[dict]:
         ids = [index.units[r].id for r, _ in top]
         contexts = {}
         if ids:
@@ -226,6 +296,8 @@ class Searcher:
                 "label": u.label,
                 "text": u.text,
                 "score": round(s["score"], 6),
+                "confidence": round(s.get("confidence", 0.0), 3),
+                "weak": s.get("confidence", 0.0) < cut,
                 "rank": rank,
                 "graph": u.graph,
                 "match": {
@@ -261,12 +333,21 @@ def _allowed_rows(index: SearchIndex, types, actor, focus) -> np.ndarray | None:
     return mask
 
 
+def _name_rows(index: SearchIndex, entity) -> list[int]:
+    """Rows a name stands for: what the actor proposed, the theme holds, or what mentions the
+    node; with COVERS also what it publishes, funds or leads and the parts of those."""
+    rows = list(index.rows_for(entity.kind, entity.id))
+    for node in getattr(entity, "covers", ()) if COVERS else ():
+        rows += index.rows_for("mentions", node)
+    return list(dict.fromkeys(rows))
+
+
 def _boost_rows(index: SearchIndex, intent: Intent, allowed) -> dict[int, tuple[float, list[str]]]:
     """Rows lifted by names in the query: row -> (boost factor, labels of what matched)."""
     out: dict[int, tuple[float, list[str]]] = {}
     for m in intent.matches:
         e = m.entity
-        for r in index.rows_for(e.kind, e.id):
+        for r in _name_rows(index, e):
             if allowed is not None and not allowed[r]:
                 continue
             boost, labels = out.get(r, (0.0, []))

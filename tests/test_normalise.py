@@ -37,3 +37,37 @@ def test_derivational_endings_are_not_parts():
 def test_unknown_words_stay_whole():
     assert Splitter(frozenset({"sykkel"})).parts("xylofonorkester") == ()
     assert Tokenizer()("kollektivtransport") == ["kollektivtransport"]
+
+
+def test_false_friends_keep_their_own_stem():
+    """"kraftig" (heavy) is not "kraft" (power), "billig" (cheap) is not "bil" (car)."""
+    assert stem("kraftig") == stem("kraftige") == stem("kraftigere") == "kraftig" != stem("kraft")
+    assert stem("billig") != stem("bil") and stem("naturlig") != stem("natur")
+    assert stem("bærekraftig") == stem("bærekraft")  # a related derivation is still joined
+
+
+def test_lexicalised_compounds_are_not_split_into_false_parts():
+    tok = tokenizer()
+    assert "kraft" not in tok("arbeidskraft handlekraft konkurranseskraft")
+    assert "kraft" in tok("kraftunderskudd")  # a real power compound still splits
+
+
+def test_collisions_are_counted_before_and_after_the_exceptions():
+    from search.index.normalise import raw_stem_collisions, stem_collisions
+
+    vocab = ["kraft", "kraftig", "bil", "billig", "sykkel"]
+    assert {s for s, _ in raw_stem_collisions(vocab)} == {"kraft", "bil"}
+    assert stem_collisions(vocab) == []
+
+
+def test_misspelt_words_meet_the_nearest_terms():
+    from search.index.typos import Corrector, osa_distance
+
+    fix = Corrector(["kollektiv", "transport", "kjernekraft", "økonomi", "sirkulær", "vann"])
+    assert fix.correct("kjærnekraft", "kjærnekraft") == ("kjernekraft",)
+    assert fix.correct("okonomi", "okonomi") == ("økonomi",)
+    assert fix.correct("sirkulaer", "sirkula") == ("sirkulær",)
+    assert fix.correct("kolektivtranport", "kolektivtranport") == ("kollektiv", "transport")
+    assert fix.correct("tannhelse", "tannhels") == ()  # nothing near: no guess
+    assert fix.correct("vanm", "vanm") == ()  # short words are not corrected ("vann" is one edit away)
+    assert osa_distance("transprot", "transport", 2) == 1  # a swap is one edit

@@ -3,19 +3,55 @@
 The BM25 matrix is cheap to rebuild (no model involved), so every index update rebuilds
 it from all units; the compound vocabulary is stored with it so that queries are split
 exactly as the indexed texts were.
+
+A query's words become BM25 terms in four ways (`QueryTerms`): exactly (stem and compound
+parts, as the indexed texts were tokenized), joined (two words written apart that the index
+knows as one, "sol energi"), corrected (a word the index does not know, matched to the
+nearest terms it does, search/index/typos.py) and translated (English domain words, with
+the Norwegian words of search/index/glossary.py). Corrected terms weigh FUZZY_WEIGHT,
+translated ones TRANSLATED_WEIGHT.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
-from search.index.normalise import Tokenizer, vocabulary
+from search.index.glossary import translations
+from search.index.normalise import STOPWORDS, TOKEN_RE, Tokenizer, stem, vocabulary, words
+from search.index.typos import Corrector
 
 VOCAB_FILE = "compound_vocab.json"
+TYPOS = True  # correct unknown query words against the vocabulary (decided on the dev set)
+TYPOS_MAX_WORDS = 12  # longer texts (a node's text used as a query) are not corrected: no typing
+JOIN = True  # join neighbouring query words the index knows as one word
+FUZZY_WEIGHT = 1.0  # weight of a corrected term relative to an exact one
+TRANSLATE = True  # English domain words also search for their Norwegian words (search/index/glossary.py)
+TRANSLATED_WEIGHT = 0.5
+
+
+@dataclass
+class QueryTerms:
+    """How a query's words met the index vocabulary."""
+
+    exact: list[str] = field(default_factory=list)
+    corrected: list[str] = field(default_factory=list)
+    translated: list[str] = field(default_factory=list)  # Norwegian terms for English words
+    # Per content word: (stem, the index terms that stand for it); no terms = unknown word.
+    per_word: list[tuple[str, list[str]]] = field(default_factory=list)
+    words: int = 0  # content words in the query
+    known: int = 0  # words whose stem or parts are index terms
+    fixed: int = 0  # unknown words that were joined or corrected
+
+    @property
+    def unknown(self) -> int:
+        return self.words - self.known - self.fixed
 
 
 class LexicalIndex:
@@ -35,15 +71,104 @@ class LexicalIndex:
             retriever.index(corpus, show_progress=False)
         return cls(retriever, tokenizer, len(texts))
 
-    def scores(self, query: str) -> np.ndarray:
+    @cached_property
+    def vocab(self) -> dict[str, int]:
+        return {t: i for t, i in self.retriever.vocab_dict.items() if t} if self.size else {}
+
+    @cached_property
+    def corrector(self) -> Corrector:
+        return Corrector(self.vocab)
+
+    @cached_property
+    def idf(self) -> np.ndarray:
+        """Inverse document frequency per term id (BM25's), from the stored matrix."""
+        indptr = np.asarray(self.retriever.scores["indptr"]) if self.size else np.zeros(1)
+        df = np.diff(indptr)
+        n = max(self.size, 1)
+        return np.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+    def max_idf(self) -> float:
+        n = max(self.size, 1)
+        return float(np.log(1.0 + (n + 0.5) / 0.5))
+
+    def term_idf(self, term: str) -> float:
+        i = self.vocab.get(term)
+        return float(self.idf[i]) if i is not None else self.max_idf()
+
+    def query_terms(self, query: str) -> QueryTerms:
+        out = QueryTerms()
+        ws = words(query)
+        out.words = len(ws)
+        vocab = self.vocab
+        correct = TYPOS and len(ws) <= TYPOS_MAX_WORDS
+        joined: dict[int, list[str]] = {}
+        if JOIN:
+            for i in range(len(ws) - 1):
+                term = stem(ws[i] + ws[i + 1])
+                if term in vocab and ws[i + 1] != ws[i]:
+                    found = [term, *(p for p in self.tokenizer.splitter.parts(term) if p in vocab)]
+                    out.exact.extend(found)
+                    joined.setdefault(i, []).extend(found)
+                    joined.setdefault(i + 1, []).extend(found)
+        for i, w in enumerate(ws):
+            s = stem(w)
+            parts = [p for p in self.tokenizer.splitter.parts(s) if p != s and p not in STOPWORDS]
+            known = [t for t in (s, *parts) if t in vocab]
+            out.exact.extend(known)
+            whole = s in vocab or (parts and len(known) == len(parts))
+            fixes: tuple[str, ...] = ()
+            if whole:
+                out.known += 1
+            elif i in joined:
+                out.fixed += 1
+            else:
+                fixes = self.corrector.correct(w, s) if correct and len(w) >= 5 else ()
+                if fixes:
+                    out.corrected.extend(fixes)
+                    out.fixed += 1
+                elif known:
+                    out.known += 1
+            out.per_word.append((s, list(dict.fromkeys([*known, *joined.get(i, []), *fixes]))))
+        if TRANSLATE:
+            self._translate(query, out)
+        out.exact = list(dict.fromkeys(out.exact))
+        out.corrected = [t for t in dict.fromkeys(out.corrected) if t not in out.exact]
+        out.translated = [t for t in dict.fromkeys(out.translated) if t not in out.exact and t not in out.corrected]
+        return out
+
+    def _translate(self, query: str, out: QueryTerms) -> None:
+        """Norwegian terms for the English domain words of a query; a translated word that the
+        index did not know counts as known, and its terms stand for it in `per_word`."""
+        raw = TOKEN_RE.findall(unicodedata.normalize("NFKC", query).lower())
+        content = {w: i for i, w in enumerate(words(query))}
+        per_word = {s: i for i, (s, _) in enumerate(out.per_word)}
+        for start, end, norwegian in translations(raw):
+            terms = []
+            for w in words(norwegian):  # the word's stem, or its parts if the index lacks the stem
+                s = stem(w)
+                terms += [s] if s in self.vocab else [t for t in self.tokenizer(w) if t in self.vocab]
+            out.translated.extend(terms)
+            for w in raw[start:end]:
+                i = per_word.get(stem(w)) if w in content else None
+                if i is None:
+                    continue
+                s, ts = out.per_word[i]
+                if not ts and terms:
+                    out.known += 1
+                out.per_word[i] = (s, list(dict.fromkeys([*ts, *terms])))
+
+    def scores(self, query: str | QueryTerms) -> np.ndarray:
         """BM25 score of every unit (row order of the build), 0 where no query term occurs."""
         if self.size == 0:
             return np.zeros(0, dtype=np.float32)
-        vocab = self.retriever.vocab_dict
-        ids = [vocab[t] for t in dict.fromkeys(self.tokenizer(query)) if t in vocab and t]
-        if not ids:
-            return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self.retriever.get_scores_from_ids(ids), dtype=np.float32)
+        terms = self.query_terms(query) if isinstance(query, str) else query
+        out = np.zeros(self.size, dtype=np.float32)
+        for group, weight in ((terms.exact, 1.0), (terms.corrected, FUZZY_WEIGHT),
+                              (terms.translated, TRANSLATED_WEIGHT)):
+            ids = [self.vocab[t] for t in group]
+            if ids and weight:
+                out += weight * np.asarray(self.retriever.get_scores_from_ids(ids), dtype=np.float32)
+        return out
 
     def save(self, path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)

@@ -31,6 +31,27 @@ STOPWORDS = frozenset(STOPWORDS_NORWEGIAN) | frozenset(STOPWORDS_EN) | EXTRA_STO
 LEMMAS = {
     "sykl": "sykkel", "sykling": "sykkel", "syklist": "sykkel", "syklend": "sykkel",
 }
+# False friends of the stemmer: derived words that Snowball cuts back to an unrelated base
+# ("kraftig" heavy -> "kraft" power, "billig" cheap -> "bil" car). Each base here is kept
+# whole, with its inflections ("kraftige", "kraftigere"). Related derivations
+# ("bærekraftig" -> "bærekraft") are left to the stemmer. `stem_collisions` counts the
+# derivational collisions of a vocabulary (printed by bench/search_quality.py).
+STEM_EXCEPTIONS = (
+    "kraftig", "naturlig", "billig", "ferdig", "heldig", "rolig", "vanlig", "endelig", "dårlig",
+    "viktig", "kunstig", "størrelse", "ledelse",
+)
+INFLECTIONS = ("", "e", "ere", "est", "este", "st", "ste", "t", "n", "ne", "ns", "r", "rne", "vis")
+# Snowball's derivational endings (its step 3): a word that lost one of these may collide.
+DERIVATIONAL = ("hetslov", "elig", "eleg", "slov", "elov", "lig", "leg", "eig", "els", "lov", "ig")
+# Lexicalised compounds whose parts mislead: "arbeidskraft" (workforce), "handlekraft"
+# (decisiveness) and "bærekraft" (sustainability) are not about "kraft" (power). Stems starting
+# with one of these are not split. (Loanwords that look like compounds, "internasjonal" ->
+# "nasjonal", "attraktiv" -> "aktiv", were tried too and rejected on the dev set: README.)
+NO_SPLIT = (
+    "arbeidskraft", "handlekraft", "konkurransekraft", "konkurranseskraft", "drivkraft", "bærekraft",
+    "gjennomslagskraft", "slagkraft", "kjøpekraft", "tiltrekningskraft", "skaperkraft",
+)
+LOANWORDS = ("internasjonal", "attraktiv", "veiled", "interessent", "restaur")  # rejected, see above
 LINKERS = ("s", "e")
 MIN_WORD = 7  # shorter words are not split
 MIN_PART = 4  # shortest part, except the short words below
@@ -54,8 +75,40 @@ def words(text: str) -> list[str]:
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
+    for base in STEM_EXCEPTIONS:
+        if word.startswith(base) and word[len(base):] in INFLECTIONS:
+            return base
     s = _stemmer.stemWord(word)
     return LEMMAS.get(s, s)
+
+
+def stem_collisions(vocabulary_words: Iterable[str]) -> list[tuple[str, list[str]]]:
+    """Stems that words of different bases share only because Snowball cut a derivational
+    ending ("kraft" <- "kraft", "kraftig"): (stem, words), with STEM_EXCEPTIONS applied."""
+    return _collisions(vocabulary_words, stem)
+
+
+def raw_stem(word: str) -> str:
+    """Snowball's stem (and LEMMAS) without STEM_EXCEPTIONS."""
+    s = _stemmer.stemWord(word)
+    return LEMMAS.get(s, s)
+
+
+def raw_stem_collisions(vocabulary_words: Iterable[str]) -> list[tuple[str, list[str]]]:
+    """The same, for Snowball without the exceptions: what the exceptions list is measured on."""
+    return _collisions(vocabulary_words, raw_stem)
+
+
+def _collisions(vocabulary_words, stemmer) -> list[tuple[str, list[str]]]:
+    groups: dict[str, set[str]] = {}
+    for w in set(vocabulary_words):
+        groups.setdefault(stemmer(w), set()).add(w)
+    out = []
+    for s, group in sorted(groups.items()):
+        derived = {w for w in group if any(w.startswith(s + d) for d in DERIVATIONAL)}
+        if derived and group - derived:
+            out.append((s, sorted(group)))
+    return out
 
 
 def vocabulary(texts: Iterable[str]) -> frozenset[str]:
@@ -82,7 +135,7 @@ class Splitter:
 
     def parts(self, word: str) -> tuple[str, ...]:
         """Parts of a compound (not the word itself), or () if it does not split."""
-        if len(word) < MIN_WORD or word.isdigit():
+        if len(word) < MIN_WORD or word.isdigit() or word.startswith(NO_SPLIT):
             return ()
         cached = self._cache.get(word)
         if cached is None:

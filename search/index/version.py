@@ -57,6 +57,7 @@ class SearchIndex:
         self.row_of = {u.id: i for i, u in enumerate(units)}
         self.vids = np.array([u.vid for u in units], dtype=np.int64)
         self._row_of_vid = {int(v): i for i, v in enumerate(self.vids)}
+        self._unit_terms: dict[int, frozenset[str]] = {}
 
     @property
     def version(self) -> str:
@@ -69,6 +70,20 @@ class SearchIndex:
     @cached_property
     def detector(self) -> Detector:
         return Detector(self.entities)
+
+    @cached_property
+    def mean_vector(self) -> np.ndarray:
+        """Mean of the unit vectors: q . mean is a query's mean cosine to the whole index."""
+        if not len(self.vectors):
+            return np.zeros(self.manifest.get("dim", 0) or 0, dtype=np.float32)
+        return self.vectors.mean(axis=0)
+
+    def unit_terms(self, row: int) -> frozenset[str]:
+        """The BM25 terms of one unit's text (computed on first use)."""
+        terms = self._unit_terms.get(row)
+        if terms is None:
+            terms = self._unit_terms[row] = frozenset(self.lexical.tokenizer(self.units[row].index_text))
+        return terms
 
     @cached_property
     def types(self) -> np.ndarray:
