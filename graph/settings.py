@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     query_cache: int = 1024
     token: str | None = None
     sparql_timeout: float = 10.0
+    # An update holds the write lock while it runs: it gets its own limit (seconds).
+    sparql_update_timeout: float = 60.0
     sparql_max_results: int = 10000
     # Bytes one SPARQL answer may take; larger answers get 422 (never truncated).
     sparql_max_bytes: PositiveInt = 5_000_000

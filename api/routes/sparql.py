@@ -39,31 +39,29 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from api.deps import get_application, get_settings, get_store, require_token
+from api.errors import status_of
 from api.pages.sparql_page import page
 from graph.errors import UserError
 from graph.formats import HTML, RDF, RESULTS, RESULTS_JSON, TURTLE, Format, lookup, names_list, negotiate
 from graph.namespaces import PREFIXES
 from graph.settings import Settings
-from graph.sparql.gate import Busy, Gate
-from graph.sparql.guard import QueryRefused
+from graph.sparql.gate import Gate
 from graph.sparql.pool import (
     GRAPH_FORMATS,
     RESULT_FORMATS,
     GraphSizes,
     GraphsJob,
     NotAcceptable,
-    PoolBusy,
     QueryJob,
     QueryPool,
     QueryResult,
-    QuerySyntaxError,
     QueryTimeout,
     ResultTooLarge,
     UpdateCheckJob,
     WorkerFailed,
     serialize_graph,
 )
-from graph.store import GraphStore, StoreMissing
+from graph.store import GraphStore
 
 log = logging.getLogger("regiongraf.sparql")
 router = APIRouter(tags=["sparql"])
@@ -135,20 +133,14 @@ def _media_types(name: str) -> str:
 
 # -- errors -------------------------------------------------------------------
 def _status(err: Exception) -> tuple[int, dict]:
-    if isinstance(err, QuerySyntaxError | QueryRefused):
-        return 400, {}
+    """SPARQL's own statuses (422 too large, 503 timed out); every other kind as everywhere (api/errors.py)."""
     if isinstance(err, ResultTooLarge):
         return 422, {}
     if isinstance(err, QueryTimeout):
         return 503, {}
-    if isinstance(err, Busy):
-        return 503, {"Retry-After": str(err.retry_after)}
-    if isinstance(err, PoolBusy):
-        return 503, {"Retry-After": "1"}
-    if isinstance(err, StoreMissing):
-        return 503, {}
     if isinstance(err, UserError):
-        return 400, {}
+        status, headers = status_of(err)
+        return status, headers or {}
     return 500, {}
 
 
@@ -340,7 +332,9 @@ async def _update(request: Request, params: dict[str, list[str]], settings: Sett
         # The guard parses in a sandboxed worker, under the time limit; only then is anything run.
         inspection = await _run(request, settings, pool, UpdateCheckJob(str(store.root / gen), updates[0]))
         # The application layer writes a new generation, then refreshes the index and inferred links.
-        result = await run_in_threadpool(lambda: app.update(updates[0], inspection=inspection, progress=log.info))
+        confirm = params.get("confirm", [""])[-1].strip().lower() in ("true", "1", "ja", "yes")
+        result = await run_in_threadpool(
+            lambda: app.update(updates[0], inspection=inspection, confirm=confirm, progress=log.info))
     except (UserError, WorkerFailed) as err:
         status, headers = _status(err)
         return JSONResponse({"error": str(err)}, status_code=status, headers=headers)

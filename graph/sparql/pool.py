@@ -55,6 +55,7 @@ from graph.sparql.guard import (
     QuerySyntaxError,
     check_query,
     check_update,
+    digest,
     refuse_foreign_graphs,
 )
 
@@ -126,6 +127,22 @@ class UpdateCheckJob:
 
 
 @dataclass
+class UpdateJob:
+    """An inspected SPARQL Update, run on a new generation (opened read-write here), so that it
+    runs under the same time limit and in the same sandbox as queries."""
+
+    store: str  # path of the new generation; the server has released it
+    update: str
+    digest: str  # of the text the guard inspected
+
+
+@dataclass
+class UpdateCounts:
+    quads_before: int
+    quads_after: int
+
+
+@dataclass
 class GraphsJob:
     """Named graphs and their sizes, for the service description."""
 
@@ -167,6 +184,8 @@ def execute(job, session: _Session):
         return _graph_sizes(session.open(job.store))
     if isinstance(job, UpdateCheckJob):
         return check_update(job.update, session.open(job.store))
+    if isinstance(job, UpdateJob):
+        return _run_update(job)
     inspection = check_query(job.query)  # nothing reaches Oxigraph's evaluator before this
     store = session.open(job.store)
     options = _dataset_options(store, job, inspection.from_iris)
@@ -198,6 +217,24 @@ def execute(job, session: _Session):
     out = _Capped(job.max_bytes)
     ox.serialize(triples, out, format=RDF[fmt].oxigraph, prefixes=prefixes)
     return QueryResult("graph", fmt, out.getvalue(), len(triples))
+
+
+def _run_update(job: UpdateJob) -> UpdateCounts:
+    if digest(job.update) != job.digest:
+        raise QueryRefused("Oppdateringen er ikke den som ble kontrollert.")
+    store = ox.Store(job.store)
+    try:
+        before = len(store)
+        try:
+            store.update(job.update)
+        except SyntaxError as err:
+            raise QuerySyntaxError(f"Ugyldig SPARQL Update: {err}") from None
+        except (OSError, RuntimeError, ValueError) as err:  # e.g. DROP GRAPH of a missing graph
+            raise UserError(f"SPARQL Update feilet, grafen er uendret: {err}") from None
+        store.flush()
+        return UpdateCounts(before, len(store))
+    finally:
+        del store  # release the database before the server opens it again
 
 
 def serialize_graph(triples: list, fmt: RdfFormat, prefixes: dict[str, str]) -> bytes:
@@ -465,8 +502,9 @@ class QueryPool:
         self._started = False
         self._closed = False
 
-    def run(self, job, timeout: float):
-        """Run a job; QueryTimeout after `timeout` seconds of work, PoolBusy after as long waiting."""
+    def run(self, job, timeout: float, what: str = "Spørringen"):
+        """Run a job; QueryTimeout after `timeout` seconds of work, PoolBusy after as long waiting.
+        `what` names the job in the timeout message ("Spørringen", "Oppdateringen")."""
         worker = self._acquire(timeout)
         try:
             worker.wait_ready()
@@ -474,8 +512,8 @@ class QueryPool:
             if not worker.conn.poll(timeout):
                 worker = self._replace(worker)
                 raise QueryTimeout(
-                    f"Spørringen brukte mer enn {timeout:g} sekunder og ble stoppet (query time limit "
-                    "exceeded). Gjør den smalere, f.eks. med LIMIT eller mer presise mønstre."
+                    f"{what} brukte mer enn {timeout:g} sekunder og ble stoppet (time limit exceeded). "
+                    "Gjør den smalere, f.eks. med LIMIT eller mer presise mønstre."
                 )
             reply = worker.conn.recv()
         except (EOFError, OSError) as err:
