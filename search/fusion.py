@@ -1,18 +1,12 @@
 """Fusing the dense and the lexical ranking into one.
 
-Two methods, compared on the development set in bench/search_quality.py:
-
-- reciprocal rank fusion (RRF): score = sum_i w_i / (K + rank_i); only ranks count, so
-  the very different scales of cosine similarity and BM25 need no calibration;
-- weighted score fusion: w * minmax(cosine) + (1 - w) * bm25 / max(bm25) over the
-  candidates of one query.
-
-Scores are scaled so that 1.0 means "first in both lists" (RRF) or "best in both" (weighted).
+Reciprocal rank fusion (RRF): score = sum_i w_i / (K + rank_i); only ranks count, so the
+very different scales of cosine similarity and BM25 need no calibration. (Weighted score
+fusion did no better on the development set, see README, and was dropped.) Scores are
+scaled so that 1.0 means "first in both lists".
 """
 
 from __future__ import annotations
-
-import numpy as np
 
 RRF_K = 60
 DENSE_WEIGHT = 1.0
@@ -35,22 +29,3 @@ def rrf(dense: dict[int, float], lexical: dict[int, float], k: int = RRF_K,
         for row, r in rk.items():
             out[row] = out.get(row, 0.0) + weight / (k + r)
     return {row: s / top for row, s in out.items()} if top else out
-
-
-def weighted(dense: dict[int, float], lexical: dict[int, float], w_dense: float = 0.7) -> dict[int, float]:
-    """Convex combination of min-max scaled cosine and max-scaled BM25."""
-    rows = set(dense) | {r for r, s in lexical.items() if s > 0}
-    if not rows:
-        return {}
-    d = np.array([dense.get(r, np.nan) for r in rows], dtype=np.float64)
-    finite = d[np.isfinite(d)]
-    lo, hi = (finite.min(), finite.max()) if len(finite) else (0.0, 1.0)
-    d = np.where(np.isfinite(d), (d - lo) / (hi - lo) if hi > lo else 1.0, 0.0)
-    lex = np.array([max(lexical.get(r, 0.0), 0.0) for r in rows], dtype=np.float64)
-    top = lex.max()
-    if top > 0:
-        lex = lex / top
-        fused = w_dense * d + (1 - w_dense) * lex
-    else:
-        fused = d
-    return dict(zip(rows, fused.tolist(), strict=True))

@@ -530,15 +530,6 @@ class QueryPool:
             raise NotAcceptable(reply[1])
         raise _ERRORS[reply[1]](reply[2])
 
-    def network_isolated(self) -> bool | None:
-        """Whether the workers run without network (None until one has started)."""
-        worker = self._acquire(STARTUP_TIMEOUT)
-        try:
-            worker.wait_ready()
-            return worker.isolated
-        finally:
-            self._release(worker)
-
     def close(self) -> None:
         with self._lock:
             self._closed = True
