@@ -43,7 +43,8 @@ from api.errors import status_of
 from api.pages.sparql_page import page
 from graph.errors import UserError
 from graph.formats import HTML, RDF, RESULTS, RESULTS_JSON, TURTLE, Format, lookup, names_list, negotiate
-from graph.namespaces import PREFIXES
+from graph.namespaces import DCTERMS, PREFIXES, SD, XSD
+from graph.namespaces import RDF as RDF_NS
 from graph.settings import Settings
 from graph.sparql.gate import Gate
 from graph.sparql.pool import (
@@ -71,10 +72,8 @@ router = APIRouter(tags=["sparql"])
 FORMAT_KINDS = (RESULT_FORMATS, GRAPH_FORMATS, (HTML,))
 FORMAT_NAMES = [f.name for kind in FORMAT_KINDS for f in kind]
 KIND_NAMES = {"solutions": "SELECT", "boolean": "ASK", "graph": "CONSTRUCT/DESCRIBE"}
-SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID_TRIPLES = "http://rdfs.org/ns/void#triples"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-PREFIX_MAP = {k: str(v) for k, v in PREFIXES.items()} | {"sd": SD}
+PREFIX_MAP = {k: str(v) for k, v in PREFIXES.items()} | {"sd": str(SD)}
 FORMAT_DOC = f"Overstyr Accept: {names_list(FORMAT_NAMES)}."
 GRAPH_DOC = "Graf som skal være standardgrafen (overstyrer FROM i spørringen). Må være en av tjenestens grafer."
 NAMED_DOC = "Navngitt graf som kan brukes med GRAPH (overstyrer FROM NAMED). Må være en av tjenestens grafer."
@@ -360,8 +359,8 @@ async def _service_description(request: Request, wanted: Wanted, store: GraphSto
 def service_description(endpoint: str, sizes: GraphSizes | None, fmt: str) -> bytes:
     """sd:Service for this endpoint (W3C SPARQL 1.1 Service Description)."""
     N, L, B = ox.NamedNode, ox.Literal, ox.BlankNode  # noqa: N806
-    sd = lambda name: N(SD + name)  # noqa: E731
-    a = N(RDF_TYPE)
+    sd = lambda name: N(str(SD) + name)  # noqa: E731
+    a = N(str(RDF_NS.type))
     service, dataset, default = B(), B(), B()
     triples = [
         (service, a, sd("Service")),
@@ -369,8 +368,8 @@ def service_description(endpoint: str, sizes: GraphSizes | None, fmt: str) -> by
         (service, sd("supportedLanguage"), sd("SPARQL11Query")),
         (service, sd("supportedLanguage"), sd("SPARQL11Update")),
         (service, sd("feature"), sd("UnionDefaultGraph")),
-        (service, N("http://purl.org/dc/terms/title"), L("regiongraf SPARQL", language="nb")),
-        (service, N("http://purl.org/dc/terms/description"), L(
+        (service, N(str(DCTERMS.title)), L("regiongraf SPARQL", language="nb")),
+        (service, N(str(DCTERMS.description)), L(
             "Osloregionens handlingsprogram som kunnskapsgraf. Standardgrafen er unionen av alle "
             "navngitte grafer. Bare lesing uten token; SERVICE og FROM mot eksterne kilder avvises.",
             language="nb")),
@@ -395,4 +394,4 @@ def service_description(endpoint: str, sizes: GraphSizes | None, fmt: str) -> by
     return serialize_graph([ox.Triple(*t) for t in triples], RDF[fmt], PREFIX_MAP)
 
 
-_XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+_XSD_INTEGER = ox.NamedNode(str(XSD.integer))

@@ -49,6 +49,7 @@ from graph.formats import (
     TURTLE,
     RdfFormat,
 )
+from graph.namespaces import XSD
 from graph.sparql.guard import (
     GraphName,
     QueryRefused,
@@ -62,7 +63,7 @@ from graph.sparql.guard import (
 # What answers are written in, in the server's order of preference (Accept ties).
 RESULT_FORMATS = RESULTS_FORMATS  # SELECT and ASK
 GRAPH_FORMATS = (TURTLE, NTRIPLES, JSONLD, RDFXML)  # CONSTRUCT and DESCRIBE
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+XSD_STRING = str(XSD.string)
 STARTUP_TIMEOUT = 30.0
 # rdflib's parser recurses about 15 frames per triple pattern or nesting level; the worker
 # parses on a thread with a large stack so that a few thousand patterns still fit, and a
