@@ -17,7 +17,7 @@ from pathlib import Path
 from bench.overlap_data import Judged, homes_dir, prepare_home
 from search.calibration import choose_cut
 
-IMPLEMENTS_PRECISION = 0.9
+IMPLEMENTS_PRECISION = 0.8  # 0.9 is reached only by the single most confident link on this set
 
 
 def tune_examples(root: Path, commitments=None):

@@ -20,8 +20,9 @@ How it is fitted (the same for the shipped file and a refit):
   probabilities match rates on lists the model did not see; the scale and the cuts are set on
   the partner lists only (NOT_FOR_CALIBRATION);
 - cuts, also on the out-of-fold confidences: "overlap" is the lowest confidence at which the
-  pairs above it reach precision 0.9; "duplicate" (with the shared-terms rule of overlap.py)
-  the cut for precision 0.9 on the pairs judged duplicate.
+  pairs above it reach precision 0.9; "duplicate" (with the word rule of features.py)
+  the cut at which the confident pairs that pass the word rule (features.same_words) reach
+  precision 0.9 as duplicates (the overlap cut when the rule alone does).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from matching.features import EVIDENCE, NAMES, same_words
 from search.calibration import Calibrator, choose_cut, fit
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -81,16 +83,12 @@ class Examples:
         return len(self.y)
 
     def to_json(self) -> dict:
-        from matching.features import NAMES
-
         return {"names": list(NAMES), "X": np.round(self.X, 5).tolist(), "y": self.y.tolist(),
                 "weight": self.weight.tolist(), "group": self.group, "keys": self.keys,
                 "duplicate": (self.duplicate if self.duplicate is not None else np.zeros(len(self.y))).tolist()}
 
     @classmethod
     def from_json(cls, data: dict) -> Examples:
-        from matching.features import NAMES
-
         if data["names"] != list(NAMES):
             raise ValueError("the examples were made with other features; refit with bench/fit_overlap.py")
         return cls(np.array(data["X"], dtype=np.float64).reshape(-1, len(NAMES)), np.array(data["y"], float),
@@ -99,8 +97,6 @@ class Examples:
 
     @classmethod
     def concat(cls, parts: list[Examples]) -> Examples:
-        from matching.features import NAMES
-
         parts = [p for p in parts if len(p)]
         if not parts:
             return cls(np.zeros((0, len(NAMES))), np.zeros(0), np.zeros(0), [])
@@ -151,8 +147,6 @@ def fit_overlap_calibrator(extra: Examples | list[Examples] = (), base: Examples
                            target_precision: float = TARGET_PRECISION, note: str = "") -> Calibrator:
     """Fit the overlap calibrator on the shipped examples (or `base`) plus `extra` (e.g. staff
     reviews from `regiongraf calibrate`); returns it with its cuts and what it was fitted on."""
-    from matching.features import EVIDENCE, NAMES
-
     parts = [shipped_examples() if base is None else base]
     parts += [extra] if isinstance(extra, Examples) else list(extra)
     ex = Examples.concat(parts)
@@ -201,9 +195,7 @@ def out_of_fold(ex: Examples, fit_on) -> np.ndarray:
 def choose_cuts(conf: np.ndarray, ex: Examples, target: float, rows: np.ndarray | None = None) -> dict[str, float]:
     """The overlap cut for `target` precision (unjudged candidates count as wrong); the duplicate
     cut: the lowest confidence at or above the overlap cut at which the pairs that also pass the
-    word rule (overlap.same_words) reach `target` precision as duplicates."""
-    from matching.overlap import same_words
-
+    word rule (features.same_words) reach `target` precision as duplicates."""
     rows = np.ones(len(ex), dtype=bool) if rows is None else rows
     cuts = {"overlap": choose_cut(conf[rows], ex.y[rows], target)}
     dup = ex.duplicate if ex.duplicate is not None else np.zeros(len(ex))

@@ -174,7 +174,7 @@ def _method_text() -> str:
         "bench/devset_pairs.json); sssom:similarity_score = cosine of the mean-centred passage vectors. "
         "skos:closeMatch for duplicates, skos:relatedMatch for overlaps: confidence at or above the cut "
         "chosen for precision 0.9; measure -> strategy within its focus area (skos:relatedMatch, "
-        "rg:implements): confidence at or above the implements cut (precision 0.9 on "
+        "rg:implements): confidence at or above the implements cut (precision 0.8 on "
         "bench/devset_strategies.json)."
     )
 

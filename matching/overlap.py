@@ -21,7 +21,7 @@ similar, the node pages, the inferred links and the gaps' suggestions all read i
 
 **Kinds.** `overlap` when confidence >= the cut chosen for precision 0.9 (cuts["overlap"]);
 `duplicate` when it is also above cuts["duplicate"] and the two say nearly the same words both
-ways (`same_words`: the same proposal written twice); otherwise `related`, which is
+ways (`features.same_words`: the same proposal written twice); otherwise `related`, which is
 always `weak` (shown only when asked for, and always said to be weak).
 
 **Which pairs are overlaps.** Two proposals (measure or initiative), or any two commitments of
@@ -37,7 +37,7 @@ import numpy as np
 
 from graph.errors import UserError
 from matching.confidence import load_calibrator
-from matching.features import NAMES, PROPOSALS, FeatureSpace
+from matching.features import NAMES, PROPOSALS, FeatureSpace, same_words
 from search.batch import BatchRetriever
 from search.index.units import UNIT_TYPES
 from search.index.version import SearchIndex
@@ -45,12 +45,8 @@ from search.index.version import SearchIndex
 COMMITMENTS = UNIT_TYPES  # every kind that is indexed is a commitment that can be paired
 K = 20  # candidates per query among other owners' commitments
 K_SAME = 5  # ... and among the same owner's other proposals (duplicates within one list)
-# A duplicate says nearly the same words both ways: at least this share of the shorter text's
-# terms, and a BM25 match of at least this share of each text's match with itself. Chosen on
-# the judged duplicates of the tune split and bench/devset_pairs.json (10 pairs: all pass, and
-# no pair judged otherwise among the confident ones does; bench/overlap_quality.py).
-DUPLICATE_SHARED = 0.75
-DUPLICATE_BM25 = 0.5
+K_DENSE = 10  # ... and the first of the dense side's own order (a text whose words BM25 does not
+# know, e.g. English, still gets its nearest meanings scored)
 
 
 @dataclass
@@ -68,12 +64,6 @@ class Pair:
 
     def feature(self, name: str) -> float:
         return float(self.features[NAMES.index(name)])
-
-
-def same_words(X: np.ndarray) -> np.ndarray:
-    """Per feature row: do the two texts say nearly the same words (the duplicate rule)?"""
-    X = np.atleast_2d(X)
-    return (X[:, NAMES.index("shared_terms")] >= DUPLICATE_SHARED) & (X[:, NAMES.index("bm25_min")] >= DUPLICATE_BM25)
 
 
 def unit_text(unit) -> str:
@@ -97,12 +87,15 @@ class Lists:
         self.rows = np.full((n, keep), -1, np.int64)
         self.rank = np.zeros((n, keep), np.int32)
         self.fused = np.zeros((n, keep), np.float32)
+        self.nearest = np.full((n, keep), -1, np.int64)  # the dense side's order
+        self.nearest_rank = np.zeros((n, keep), np.int32)
         self.done = np.zeros(n, dtype=bool)
 
-    def allowed(self, queries: np.ndarray) -> np.ndarray:
-        other = self.owner[queries][:, None] != self.owner[None, :]
-        both = self.proposal[queries][:, None] & self.proposal[None, :]
-        return self.eligible[None, :] & (other | both)
+    def allowed(self, queries: np.ndarray, columns: np.ndarray) -> np.ndarray:
+        """Another owner's commitment, or, for a proposal, also its own owner's other proposals."""
+        other = self.owner[queries][:, None] != self.owner[columns][None, :]
+        both = self.proposal[queries][:, None] & self.proposal[columns][None, :]
+        return self.eligible[columns][None, :] & (other | both)
 
     def ensure(self, rows) -> None:
         rows = np.unique(np.asarray(rows, dtype=np.int64))
@@ -112,20 +105,27 @@ class Lists:
         got = self.retriever.rank(todo, self.allowed)
         self.rows[todo] = got.rows
         self.fused[todo] = got.fused
-        same = np.where(got.rows >= 0, self.owner[np.clip(got.rows, 0, None)] == self.owner[todo][:, None], False)
-        valid = got.rows >= 0
-        self.rank[todo] = np.where(valid, np.where(same, np.cumsum(same & valid, axis=1),
-                                                   np.cumsum(~same & valid, axis=1)), 0)
+        self.nearest[todo] = got.nearest
+        self.rank[todo] = self._class_ranks(todo, got.rows)
+        self.nearest_rank[todo] = self._class_ranks(todo, got.nearest)
         self.done[todo] = True
 
-    def inverse_ranks(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """1/rank of b in a's list (within b's side), 0 when b is not in it."""
+    def _class_ranks(self, queries: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Rank of each listed row among the listed rows of its side (same owner as the query or not)."""
+        valid = rows >= 0
+        same = valid & (self.owner[np.clip(rows, 0, None)] == self.owner[queries][:, None])
+        return np.where(valid, np.where(same, np.cumsum(same, axis=1), np.cumsum(valid & ~same, axis=1)), 0)
+
+    def inverse_ranks(self, a: np.ndarray, b: np.ndarray, dense: bool = False) -> np.ndarray:
+        """1/rank of b in a's hybrid list (or, with `dense`, in its dense side's own order),
+        within b's side; 0 when b is not in it."""
         if not len(a):
             return np.zeros(0)
         self.ensure(a)
-        hit = self.rows[a] == b[:, None]
+        rows, rank = (self.nearest, self.nearest_rank) if dense else (self.rows, self.rank)
+        hit = rows[a] == b[:, None]
         found = hit.any(axis=1)
-        ranks = np.where(found, self.rank[a][np.arange(len(a)), hit.argmax(axis=1)], 0)
+        ranks = np.where(found, rank[a][np.arange(len(a)), hit.argmax(axis=1)], 0)
         return np.where(ranks > 0, 1.0 / np.maximum(ranks, 1), 0.0)
 
     def candidates(self, row: int, same_owner: bool, k: int) -> list[int]:
@@ -207,15 +207,17 @@ class Commitments:
         if not len(queries):
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         self.lists.ensure(queries)
-        rows = self.lists.rows[queries]
-        valid = rows >= 0
-        safe = np.clip(rows, 0, None)
-        same = valid & (self.owner[safe] == self.owner[queries][:, None])
-        other = valid & ~same
-        # the first K of each side, by position in the fused list
-        take = (other & (np.cumsum(other, axis=1) <= K)) | (same & (np.cumsum(same, axis=1) <= K_SAME))
-        qi = np.repeat(queries[:, None], rows.shape[1], axis=1)[take]
-        cj = rows[take]
+        qi, cj = [], []
+        for table, k_other in ((self.lists.rows, K), (self.lists.nearest, K_DENSE)):
+            rows = table[queries]
+            valid = rows >= 0
+            same = valid & (self.owner[np.clip(rows, 0, None)] == self.owner[queries][:, None])
+            other = valid & ~same
+            # the first k of each side, by position in the list
+            take = (other & (np.cumsum(other, axis=1) <= k_other)) | (same & (np.cumsum(same, axis=1) <= K_SAME))
+            qi.append(np.repeat(queries[:, None], rows.shape[1], axis=1)[take])
+            cj.append(rows[take])
+        qi, cj = np.concatenate(qi), np.concatenate(cj)
         a, b = np.minimum(qi, cj), np.maximum(qi, cj)
         ok = self.pair_eligible(a, b)
         a, b = a[ok], b[ok]

@@ -4,7 +4,7 @@
 
 Pairs come from matching.matcher.Matcher.duplicates (the same as /api/duplicates and
 `regiongraf duplicates`), groups from Matcher.clusters; each pair shows its score, its
-kind, why it was matched (shared words and shared place in the graph) and the shared
+kind and confidence, why it was matched (shared words and shared place in the graph) and the shared
 words marked in both texts. A plain GET form: works without JavaScript.
 """
 
@@ -22,7 +22,7 @@ from matching.clusters import clusters
 
 router = APIRouter(tags=["nettsider"])
 
-KINDS = {"duplicate": "Mulig duplikat", "overlap": "Overlapp", "related": "Beslektet"}
+KINDS = {"duplicate": "Mulig duplikat", "overlap": "Overlapp", "related": "Svak likhet"}
 DEFAULT_N = 50
 
 
