@@ -94,6 +94,8 @@ class FeatureSpace:
         self.lengths = np.asarray(self.terms.sum(axis=1), dtype=np.float64).ravel()
         self.focus = [frozenset(u.focus_areas) for u in units]
         self.mentions = [frozenset(u.mentions) for u in units]
+        self.has_focus = np.array([bool(f) for f in self.focus], dtype=bool)
+        self.has_mentions = np.array([bool(m) for m in self.mentions], dtype=bool)
         self.ids = [u.id for u in units]
 
     def semantic(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -101,7 +103,7 @@ class FeatureSpace:
         out = np.empty(len(a))
         for s in range(0, len(a), CHUNK):
             i, j = a[s:s + CHUNK], b[s:s + CHUNK]
-            cos = np.einsum("ij,ij->i", vecs[i], vecs[j], dtype=np.float64)
+            cos = np.einsum("ij,ij->i", vecs[i], vecs[j]).astype(np.float64)
             out[s:s + CHUNK] = (cos - self.proj[i] - self.proj[j] + self.m2) / (self.norm[i] * self.norm[j])
         return out
 
@@ -125,7 +127,9 @@ class FeatureSpace:
     def graph(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         focus = np.zeros(len(a))
         mention = np.zeros(len(a))
-        for n, (i, j) in enumerate(zip(a.tolist(), b.tolist(), strict=True)):
+        look = (self.has_focus[a] & self.has_focus[b]) | self.has_mentions[a] | self.has_mentions[b]
+        for n in np.flatnonzero(look).tolist():
+            i, j = int(a[n]), int(b[n])
             fi, fj = self.focus[i], self.focus[j]
             if fi and fj and fi & fj:
                 focus[n] = 1.0

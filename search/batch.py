@@ -45,8 +45,8 @@ PROBES = 8  # inverted lists probed per query list in the approximate mode (benc
 KEEP = 40  # fused candidates kept per query
 
 # allowed(query_rows, columns) -> bool [len(query_rows) x len(columns)]: the units (index rows
-# `columns`) each query may find.
-Allowed = Callable[[np.ndarray, np.ndarray], np.ndarray]
+# `columns`) each query may find; None when they may all be found.
+Allowed = Callable[[np.ndarray, np.ndarray], np.ndarray | None]
 
 
 @dataclass
@@ -103,8 +103,6 @@ class BatchRetriever:
     def _intent(self, row: int, allowed_row: np.ndarray):
         """(boosts {row: (factor, labels)}, BM25 term ids, or None when the text is searched as is)."""
         idx = self.index
-        if not self._names_possible(row):
-            return {}, None
         text = idx.units[row].index_text
         found = idx.detector.detect(text)
         if not found.matches:
@@ -138,26 +136,35 @@ class BatchRetriever:
     def _chunk(self, block: np.ndarray, at: np.ndarray, columns: np.ndarray, allowed: Allowed, out: Ranked) -> None:
         """Score queries `block` against units `columns` and write their lists at `at` in `out`."""
         mask = allowed(block, columns)
-        mask &= columns[None, :] != block[:, None]
         vecs = self.index.vectors
         cos = self.query_vectors[block] @ vecs[columns].T
-        cos[~mask] = -np.inf
+        if mask is not None:
+            cos[~mask] = -np.inf
         if self.mode != "dense":
             docs = self.matrix_t if len(columns) == self.n else self.matrix[columns].T
-            lex = np.asarray((self.terms[block] @ docs).todense(), dtype=np.float32)
-            lex[~mask] = 0.0
+            lex = (self.terms[block] @ docs).toarray()
+            if mask is not None:
+                lex[~mask] = 0.0
         else:
             lex = np.zeros(cos.shape, np.float32)
+        # a unit never finds itself
+        own_i, own_j = np.nonzero(columns[None, :] == block[:, None]) if len(columns) != self.n \
+            else (np.arange(len(block)), block)
+        cos[own_i, own_j] = -np.inf
+        lex[own_i, own_j] = 0.0
         dense_top = _top(cos, self.depth, positive=False)
         near = dense_top[:, :self.keep]
         out.nearest[at, :near.shape[1]] = np.where(near >= 0, columns[np.clip(near, 0, None)], -1)
         lex_top = _top(lex, self.depth, positive=True) if self.mode != "dense" else np.full((len(block), 0), -1)
         plain = np.ones(len(block), dtype=bool)
         for i, row in enumerate(block.tolist()):  # texts that name actors, themes or plans: one by one
-            boosts, term_ids = self._intent(row, _full_row(mask[i], columns, self.n))
+            if not self._names_possible(row):
+                continue
+            mask_i = np.isfinite(cos[i]) if mask is None else mask[i] & (columns != row)
+            boosts, term_ids = self._intent(row, _full_row(mask_i, columns, self.n))
             if boosts or term_ids is not None:
                 plain[i] = False
-                self._one(row, at[i], mask[i], columns, cos[i], lex[i], dense_top[i], boosts, term_ids, out)
+                self._one(row, at[i], mask_i, columns, cos[i], lex[i], dense_top[i], boosts, term_ids, out)
         if plain.any():
             self._fuse(np.flatnonzero(plain), at, columns, cos, lex, dense_top, lex_top, out)
 
@@ -260,10 +267,7 @@ class ProbeLists:
         if quantizer is None:  # a flat index: one list that holds everything
             centroids = vecs.mean(axis=0, keepdims=True) if len(vecs) else np.zeros((1, vecs.shape[1]), np.float32)
         else:
-            import faiss
-
-            nlist, dim = quantizer.ntotal, index.dense.dim
-            centroids = faiss.rev_swig_ptr(quantizer.get_xb(), nlist * dim).reshape(nlist, dim).copy()
+            centroids = np.asarray(quantizer.reconstruct_n(0, quantizer.ntotal), dtype=np.float32)
         nlist = len(centroids)
         self.assign = np.zeros(len(vecs), np.int64)
         for s in range(0, len(vecs), 65_536):  # each unit's nearest centroid, as FAISS assigns it
