@@ -7,13 +7,13 @@ judged partner lists (281 distinct units): a strong common direction (mean raw c
 0.84), and around it directions that are far from isotropic: noise and topic centres drawn
 with a power-law spectrum (scale i^-0.4 over the 384 dimensions), which gives a participation
 ratio of ~70 effective dimensions (real: ~60) and a spread of the centred cosine of unrelated
-texts of 0.11 (real: 0.12). Isotropic noise (the earlier generator: 256 effective dimensions,
-spread 0.06) makes every neighbourhood a coin toss for any index and is nothing like e5. Same
-topic: centred cosine ~0.39 (judged overlaps in the real data: 0.3-0.6); 2 % planted
-near-copies (same text with one word changed, vector nudged). Texts are drawn from per-topic
-word lists so that BM25 and the shared terms have something to do. They are put in a real SearchIndex (FAISS flat below 50,000 vectors, IVF
-above, as search/index/dense.py decides; BM25 built by bm25s as for real texts) and run through
-the same code as `regiongraf duplicates` (matching.overlap.find_pairs with the shipped
+texts of 0.11 (real: 0.12); the earlier generator's isotropic noise (~256 effective dimensions,
+spread 0.06) is not what e5 gives. Same topic: centred cosine ~0.39 (judged overlaps in the real
+data: 0.3-0.6); 2 % planted near-copies (same text with one word changed, vector nudged). Texts
+are drawn from per-topic word lists so that BM25 and the shared terms have something to do.
+They are put in a real SearchIndex (FAISS flat below 50,000 vectors, IVF above, as
+search/index/dense.py decides; BM25 built by bm25s as for real texts) and run through the same
+code as `regiongraf duplicates` (matching.overlap.find_pairs with the shipped
 calibrator: candidates, features, confidence, kinds).
 
 - **overlap finder**: the product. Below 50,000 units its retrieval is exact; above, each
@@ -206,7 +206,7 @@ def main() -> None:
         got = run_size(n, baseline=n in BASELINE_SIZES or len(sizes) == 1)
         rows.extend(got)
         print("  " + "; ".join(f"{r['n']}: {r['method']} {r['seconds']} s" for r in got), flush=True)
-    write("duplicates_speed", "Duplikater: overlappfinneren mot alle-par topp-k (syntetiske initiativer, samme kjøring)",
+    write("duplicates_speed", "Duplikater: overlappfinneren mot alle-par topp-k (syntetiske initiativer)",
           rows, {"cpus": os.cpu_count(), "dim": DIM})
 
 

@@ -19,7 +19,9 @@ Every pair (a, b) of commitments gets the same numbers, whichever way it was fou
 - `kind_strategy`, `kind_challenge`, `kind_container`, `kind_plan`: the kind of the side that is
   not a proposal: strategy/sub-goal/goal, challenge, focus area/measure group, plan/project
   (two proposals: all 0);
-- `two_lists`: both are imported items (two partners' lists).
+- `two_lists`: both are imported items (two partners' lists);
+- `one_source`: both come from the same source graph (two measures of the programme, two items
+  of one list): written together, they resemble each other more than what they say implies.
 
 The evidence features (all but the kinds) may only raise the confidence: the calibrator is
 fitted with their weights kept at or above zero (matching/confidence.py), so more evidence
@@ -40,7 +42,7 @@ KIND_GROUPS = {
 KINDS = ("kind_strategy", "kind_challenge", "kind_container", "kind_plan")
 EVIDENCE = ("semantic", "bm25_max", "bm25_min", "shared_terms", "rank_max", "rank_min", "dense_rank_max",
             "dense_rank_min", "same_focus_area", "mentions")
-NAMES = (*EVIDENCE, *KINDS, "two_lists")
+NAMES = (*EVIDENCE, *KINDS, "two_lists", "one_source")
 
 # How a feature is named to staff (pages, "why").
 LABELS = {
@@ -59,6 +61,7 @@ LABELS = {
     "kind_container": "innsatsområde eller tiltaksgruppe",
     "kind_plan": "plan eller prosjekt",
     "two_lists": "to importerte lister",
+    "one_source": "fra samme dokument eller liste",
 }
 
 # A duplicate says nearly the same words both ways: at least this share of the shorter text's
@@ -81,6 +84,8 @@ class FeatureSpace:
         vecs = index.vectors
         self.types = np.array([u.type for u in units], dtype=object)
         self.imported = np.array(["/graph/import/" in u.graph for u in units], dtype=bool)
+        sources: dict[str, int] = {}
+        self.source = np.array([sources.setdefault(u.graph, len(sources)) for u in units], dtype=np.int64)
         self.kind_col = np.array([KINDS.index(KIND_GROUPS[t]) if t in KIND_GROUPS else -1 for t in self.types])
         rows = np.flatnonzero(eligible)
         mean = vecs[rows].mean(axis=0) if len(rows) else np.zeros(vecs.shape[1], np.float32)
@@ -163,6 +168,7 @@ class FeatureSpace:
         for n, name in enumerate(KINDS):
             X[:, col[name]] = (kind == n).astype(float)
         X[:, col["two_lists"]] = (self.imported[a] & self.imported[b]).astype(float)
+        X[:, col["one_source"]] = (self.source[a] == self.source[b]).astype(float)
         return X
 
 
