@@ -43,6 +43,7 @@ from search.searcher import DEPTH, TYPE_PRIOR, _boost_rows
 BLOCK = 256  # queries per block in the exact mode: BLOCK x units floats per score matrix
 PROBES = 8  # inverted lists probed per query list in the approximate mode (bench/duplicates_speed.py)
 KEEP = 40  # fused candidates kept per query
+DEPTH_LARGE = 40  # candidates per retriever in the approximate mode (the probed units are few anyway)
 
 # allowed(query_rows, columns) -> bool [len(query_rows) x len(columns)]: the units (index rows
 # `columns`) each query may find; None when they may all be found.
@@ -88,6 +89,8 @@ class BatchRetriever:
         self.matrix_t = self.matrix.T.tocsr()  # [terms x units], for products with many queries
         self.prior = np.array([TYPE_PRIOR.get(u.type, 1.0) for u in index.units], np.float64)
         self.approximate = self.n >= APPROX_THRESHOLD if approximate is None else approximate
+        if self.approximate:
+            self.depth = min(depth, DEPTH_LARGE)
         self._first_stems = None
 
     # -- query understanding -----------------------------------------------------
@@ -147,9 +150,10 @@ class BatchRetriever:
                 lex[~mask] = 0.0
         else:
             lex = np.zeros(cos.shape, np.float32)
-        # a unit never finds itself
-        own_i, own_j = np.nonzero(columns[None, :] == block[:, None]) if len(columns) != self.n \
-            else (np.arange(len(block)), block)
+        # a unit never finds itself (columns are sorted)
+        own_j = np.clip(np.searchsorted(columns, block), 0, len(columns) - 1)
+        own_i = np.flatnonzero(columns[own_j] == block)
+        own_j = own_j[own_i]
         cos[own_i, own_j] = -np.inf
         lex[own_i, own_j] = 0.0
         dense_top = _top(cos, self.depth, positive=False)

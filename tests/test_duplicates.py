@@ -308,3 +308,29 @@ def test_cli_and_api_give_the_same_pairs(partner_home, monkeypatch):
     assert similar.status_code == 200 and len(similar.json()["similar"]) == 3
     assert client.get("/api/similar", params={"id": "measure/finnes-ikke"}).status_code == 404
     assert client.get("/api/duplicates", params={"actor": "ukjent"}).status_code == 400
+
+
+def test_a_home_can_refit_the_calibrator_with_more_judged_pairs(partner_home, matcher, tmp_path):
+    """What `regiongraf calibrate` does with staff reviews: examples from the home's judged pairs,
+    a refit on top of the shipped examples, saved in the home, and used from then on."""
+    from matching.confidence import (
+        examples_from_judgments,
+        fit_overlap_calibrator,
+        home_calibrator_path,
+        load_calibrator,
+    )
+    from matching.matcher import Matcher
+
+    pairs = matcher.duplicates(min_score=0.0, explain=False)
+    reviews = {frozenset((p["a"]["id"], p["b"]["id"])): ("overlap" if p["kind"] != "related" else "none")
+               for p in pairs[:40]}
+    extra = examples_from_judgments(matcher.com, reviews, group="reviews")
+    assert len(extra) == len(reviews)
+    cal = fit_overlap_calibrator(extra, note="test")
+    assert cal.meta["groups"]["reviews"] == len(reviews) and 0 < cal.cuts["overlap"] <= 1
+    home = copy_home(partner_home, tmp_path / "home")
+    cal.cuts["overlap"] = 0.999  # a home that wants only the surest pairs
+    cal.save(home_calibrator_path(home))
+    assert load_calibrator(home).cuts["overlap"] == 0.999
+    surest = Matcher(home).duplicates(explain=False)
+    assert all(p["confidence"] >= 0.999 for p in surest) and len(surest) < len(matcher.duplicates(explain=False))
