@@ -23,34 +23,16 @@ on devset_strategies.json. The held-out figures are in bench/overlap_quality.py.
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 import time
 from pathlib import Path
 
 from bench.report import write
-from graph.settings import REPO, Settings
+from graph.settings import REPO
 
 DEVSET = REPO / "bench" / "devset_pairs.json"
 DEVSET_STRATEGIES = REPO / "bench" / "devset_strategies.json"
 POSITIVE = ("duplicate", "overlap")
-
-
-def prepare_home(home: Path, embedder=None):
-    """A home with the document, the partner list and built indexes; returns (settings, embedder)."""
-    from search.embedding.embedder import Embedder
-    from service.application import Application
-
-    models = os.environ.get("REGIONGRAF_MODELS")
-    settings = Settings(home=home, models=Path(models) if models else REPO / ".regiongraf" / "models")
-    quiet = lambda *_: None  # noqa: E731
-    app = Application(settings, embedder or Embedder.load(settings))
-    app.build(progress=quiet)
-    dev = json.loads(DEVSET.read_text())
-    partner = REPO / dev["partner_file"]
-    app.import_list(partner.read_bytes(), partner.name, dev["actor"], progress=quiet)
-    embedder = app.embedder()
-    return settings, embedder
 
 
 def load_labels(base: str) -> dict[frozenset, str]:
@@ -145,13 +127,12 @@ def evaluate(matcher) -> tuple[list[dict], dict]:
 
 
 def main() -> None:
-    from bench.overlap_data import homes_dir
-    from bench.overlap_data import prepare_home as prepare_split
+    from bench.overlap_data import homes_dir, prepare_home
     from matching.matcher import Matcher
 
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="rg-dupq-") as tmp:
-        settings = prepare_split("dev", (homes_dir() or Path(tmp)) / "dev")
+        settings = prepare_home("dev", (homes_dir() or Path(tmp)) / "dev")
         setup = time.perf_counter() - start
         rows, extra = evaluate(Matcher(settings))
     extra["setup_seconds"] = round(setup, 1)
