@@ -8,6 +8,8 @@ scaled so that 1.0 means "first in both lists".
 
 from __future__ import annotations
 
+import numpy as np
+
 RRF_K = 60
 DENSE_WEIGHT = 1.0
 LEXICAL_WEIGHT = 1.0
@@ -29,3 +31,23 @@ def rrf(dense: dict[int, float], lexical: dict[int, float], k: int = RRF_K,
         for row, r in rk.items():
             out[row] = out.get(row, 0.0) + weight / (k + r)
     return {row: s / top for row, s in out.items()} if top else out
+
+
+def rrf_arrays(dense: np.ndarray, lexical: np.ndarray, k: int = RRF_K, w_dense: float = DENSE_WEIGHT,
+               w_lexical: float = LEXICAL_WEIGHT) -> np.ndarray:
+    """`rrf` for one query's candidates given as aligned arrays (the same scores, in order):
+    dense ranks over all candidates, lexical ranks over those with a positive score; ties keep
+    the order given. For batch retrieval (search/batch.py), where dicts per query cost too much."""
+    dense = np.asarray(dense, dtype=np.float64)
+    lexical = np.asarray(lexical, dtype=np.float64)
+    out = np.zeros(len(dense))
+    rank = np.empty(len(dense))
+    rank[np.argsort(-dense, kind="stable")] = np.arange(1, len(dense) + 1)
+    out += w_dense / (k + rank)
+    pos = np.flatnonzero(lexical > 0)
+    if len(pos):
+        lrank = np.empty(len(pos))
+        lrank[np.argsort(-lexical[pos], kind="stable")] = np.arange(1, len(pos) + 1)
+        out[pos] += w_lexical / (k + lrank)
+    top = (w_dense + (w_lexical if len(pos) else 0.0)) / (k + 1)
+    return out / top if top else out
