@@ -27,8 +27,8 @@ venv: $(STAMP)
 
 model: venv
 	$(BIN)/python -m search.embedding.e5_convert
-	@# The ONNX int8 backend is opt-in (README, Search); its export is made here when it is chosen.
-	@case "$${REGIONGRAF_EMBEDDER:-torch}" in onnx*) $(BIN)/python -m search.embedding.onnx_export;; esac
+	@# The ONNX export of the chosen backend (default onnx-fp32; none for torch), so no verb waits for it.
+	@case "$${REGIONGRAF_EMBEDDER:-onnx-fp32}" in onnx*) $(BIN)/python -m search.embedding.onnx_export;; esac
 
 build: model
 	$(BIN)/regiongraf build

@@ -78,7 +78,17 @@ def onnx_embedder(tmp_path_factory):
     pytest.importorskip("onnxruntime")
     from search.embedding.onnx_embedder import OnnxEmbedder
 
-    return OnnxEmbedder.load(make_settings(tmp_path_factory.mktemp("onnx-home")), progress=False)
+    return OnnxEmbedder.load(make_settings(tmp_path_factory.mktemp("onnx-home"), embedder="onnx"), progress=False)
+
+
+@pytest.fixture(scope="session")
+def onnx_fp32_embedder(tmp_path_factory):
+    """The default serving backend: the same model on ONNX Runtime in float32, loaded once per session."""
+    pytest.importorskip("onnxruntime")
+    from search.embedding.onnx_embedder import OnnxEmbedder
+
+    return OnnxEmbedder.load(make_settings(tmp_path_factory.mktemp("fp32-home"), embedder="onnx-fp32"),
+                             progress=False)
 
 
 # In CI a skipped test is a failure: a missing browser, server or vocabulary must not pass quietly.
