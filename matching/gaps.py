@@ -11,6 +11,9 @@ Two bases, always said per gap:
 For each gap the closest measures and initiatives anywhere in the graph are suggested,
 found by nearest-neighbour search from the gap's own vector (its description or text)
 and scored like duplicates (search/overlap.py), with the reasons.
+
+With several programme years, the gaps are those of one year (default: the newest), and the
+suggestions come from that year's measures and from imported initiatives.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import numpy as np
 
 from graph.iri import graph_iri
 from graph.namespaces import RG
+from graph.years import year_of
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -82,8 +86,8 @@ def area_served(fa: str, areas: dict, measure_areas: dict) -> int:
     return count
 
 
-def suggestions(matcher, node_id: str, k: int = SUGGESTIONS) -> list[dict]:
-    idx, props = matcher.index, matcher.props
+def suggestions(matcher, node_id: str, k: int = SUGGESTIONS, programme: str | None = None) -> list[dict]:
+    idx, props = matcher.index, matcher.proposals(programme)
     row = idx.row_of.get(node_id)
     if row is None:
         return []
@@ -106,13 +110,20 @@ def suggestions(matcher, node_id: str, k: int = SUGGESTIONS) -> list[dict]:
     return out
 
 
-def find_gaps(matcher, k: int = SUGGESTIONS) -> dict:
+def find_gaps(matcher, k: int = SUGGESTIONS, programme: str | None = None) -> dict:
     base = matcher.settings.base_iri
+    year = matcher.year(programme)
     inferred = str(graph_iri(base, "inferred"))
     s = _structure(matcher.store.reader(), inferred)
     areas, strategies = s["areas"], s["strategies"]
+
+    def this_year(iri: str) -> bool:
+        return year is None or year_of(base, iri) in (None, year)
+
     out_areas = []
     for fa, a in sorted(areas.items(), key=lambda kv: _sort_key(kv[1]["notation"])):
+        if not this_year(fa):
+            continue
         measures = area_served(fa, areas, s["measure_areas"])
         own = [st for st in strategies.values() if st["focus_area"] == fa]
         served_strategies = [st for st in own if st["curated"] or st["inferred"]]
@@ -132,11 +143,11 @@ def find_gaps(matcher, k: int = SUGGESTIONS) -> dict:
             "id": fa, "type": "FocusArea", "label": a["label"], "notation": a["notation"],
             "basis": basis, "reason": "; ".join(reasons).capitalize() + ".",
             "measures": measures, "strategies": len(own), "strategies_served": len(served_strategies),
-            "suggestions": suggestions(matcher, fa, k),
+            "suggestions": suggestions(matcher, fa, k, year),
         })
     out_strategies = []
     for sid, st in sorted(strategies.items(), key=lambda kv: _strategy_key(kv[0])):
-        if st["curated"] or st["inferred"]:
+        if st["curated"] or st["inferred"] or not this_year(sid):
             continue
         fa = areas.get(st["focus_area"] or "", {})
         out_strategies.append({
@@ -144,9 +155,10 @@ def find_gaps(matcher, k: int = SUGGESTIONS) -> dict:
             "focus_area_label": fa.get("label"), "basis": ["structure", "inferred_links"],
             "reason": "Ingen tiltak gjennomfører strategien: ingen kuratert rg:implements og ingen utledet kobling.",
             "curated_links": 0, "inferred_links": 0,
-            "suggestions": suggestions(matcher, sid, k),
+            "suggestions": suggestions(matcher, sid, k, year),
         })
     return {
+        "programme": year,
         "focus_areas": out_areas,
         "strategies": out_strategies,
         "note": ("basis «structure» = kuratert struktur (rg:focusArea, kuraterte rg:implements); "

@@ -120,7 +120,13 @@ def inferred_quads(matcher, started: str) -> tuple[list[ox.Quad], dict[str, int]
     props = matcher.props
     decisions = matcher.decisions()
 
-    pairs = overlap.find_pairs(props)
+    # Pairs within each programme year (matching/years.py); proposals of no year meet every year.
+    pairs, seen = [], set()
+    for year in idx.years or [None]:
+        for p in overlap.find_pairs(matcher.proposals(year)):
+            if (p.a, p.b) not in seen:
+                seen.add((p.a, p.b))
+                pairs.append(p)
     facts = GraphFacts(matcher.store.reader(), base, [idx.units[r].id for p in pairs for r in (p.a, p.b)])
     counts = {"duplicate": 0, "overlap": 0, "strategy": 0, "reviewed": 0}
     for p in pairs:

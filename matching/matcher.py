@@ -22,7 +22,8 @@ from graph.iri import expand
 from graph.names import Names
 from graph.reviews import read_reviews
 from graph.store import GraphStore
-from matching import overlap
+from graph.years import resolve_year
+from matching import overlap, years
 from matching.clusters import clusters as make_clusters
 from matching.explain import GraphFacts, reasons
 from matching.reviews import Decisions
@@ -40,9 +41,23 @@ class Matcher:
         self.settings = settings
         self.index = index or SearchIndex.load(settings.index_dir)
         self.store = GraphStore(settings.home)
-        self.props = overlap.Proposals(self.index)
+        self.all_props = overlap.Proposals(self.index)
+        self._by_year: dict[str | None, overlap.Proposals] = {}
+        self.props = self.proposals()  # the newest programme year's (matching/years.py)
         self._decisions: tuple[str | None, Decisions] | None = None
         self._lock = threading.Lock()
+
+    def proposals(self, programme: str | None = None) -> overlap.Proposals:
+        """The proposals of one programme year (default: the newest) and of no year: pairs are never
+        made across years, since a measure and its own predecessor are lineage, not duplicates."""
+        year = self.year(programme)
+        if year not in self._by_year:
+            self._by_year[year] = years.in_year(self.all_props, year)
+        return self._by_year[year]
+
+    def year(self, programme: str | None = None) -> str | None:
+        """The programme year asked for (checked), the newest if none; None with one year only."""
+        return resolve_year(self.store.reader(), programme) if len(self.index.years) > 1 or programme else None
 
     # -- names -----------------------------------------------------------------
     def names(self) -> Names:
@@ -91,12 +106,13 @@ class Matcher:
 
     def scored_duplicates(self, across_actors: bool = False, actor: str | None = None,
                           min_score: float | None = None, limit: int | None = None,
-                          explain: bool = True) -> list[dict]:
+                          explain: bool = True, programme: str | None = None) -> list[dict]:
         """Pairs best first, as scored (see overlap.find_pairs); no staff decisions applied."""
         if min_score is not None and not -1.0 <= float(min_score) <= 1.0:
             raise UserError("min_score må være et tall mellom -1 og 1.")
         actor_iri = self.resolve_actor(actor)
-        pairs = overlap.find_pairs(self.props, min_score=min_score, actor=actor_iri, across_actors=across_actors)
+        pairs = overlap.find_pairs(self.proposals(programme), min_score=min_score, actor=actor_iri,
+                                   across_actors=across_actors)
         if limit is not None:
             pairs = pairs[:limit]
         facts = self.facts([r for p in pairs for r in (p.a, p.b)]) if explain else None
@@ -111,7 +127,7 @@ class Matcher:
             raise UserError(f"Antall (k) må være et heltall fra 1 til {MAX_SIMILAR}.")
         node_id = self.resolve_node(node)
         row = self.index.row_of[node_id]
-        found = overlap.similar_to(self.props, node_id, k)
+        found = overlap.similar_to(self.proposals(years.unit_year(self.index.units[row])), node_id, k)
         facts = self.facts([row] + [p.b for p in found])
         results = []
         for p in found:
@@ -142,14 +158,17 @@ class Matcher:
         pair = overlap._ordered(self.props.pair(i, j, cos, sem), self.index.units)
         return self.pair_json(pair, self.facts([i, j]) if explain else None)
 
-    def _fits(self, a: str, b: str, actor_iri: str | None, across_actors: bool) -> bool:
+    def _fits(self, a: str, b: str, actor_iri: str | None, across_actors: bool, year: str | None = None) -> bool:
         ua, ub = self.index.units[self.index.row_of[a]], self.index.units[self.index.row_of[b]]
         if actor_iri and actor_iri not in ua.actors and actor_iri not in ub.actors:
             return False
+        if year and any(u.programmes and year not in u.programmes for u in (ua, ub)):
+            return False  # a confirmed pair of another programme year
         return not (across_actors and set(ua.actors) & set(ub.actors))
 
     def duplicates(self, across_actors: bool = False, actor: str | None = None, min_score: float | None = None,
-                   limit: int | None = None, explain: bool = True, include_rejected: bool = False) -> list[dict]:
+                   limit: int | None = None, explain: bool = True, include_rejected: bool = False,
+                   programme: str | None = None) -> list[dict]:
         """Pairs best first, staff decisions applied: confirmed pairs first (also those the model
         did not propose), rejected pairs left out unless `include_rejected`."""
         decisions = self.decisions()
@@ -157,11 +176,12 @@ class Matcher:
         # Ask scoring for as many more as rejection can remove, so that `limit` still holds.
         wanted = None if limit is None else limit + (0 if include_rejected else decisions.rejected_count)
         pairs = self.scored_duplicates(across_actors=across_actors, actor=actor_iri, min_score=min_score,
-                                       limit=wanted, explain=explain)
+                                       limit=wanted, explain=explain, programme=programme)
         missing = []
+        year = self.year(programme)
         for r in decisions.unlisted_accepted([(p["a"]["id"], p["b"]["id"]) for p in pairs]):
             if r.a in self.index.row_of and r.b in self.index.row_of and self._fits(r.a, r.b, actor_iri,
-                                                                                     across_actors):
+                                                                                     across_actors, year):
                 pair = self.pair_between(r.a, r.b, explain)
                 if pair is not None:
                     missing.append(pair)
