@@ -1,7 +1,10 @@
 """Word-level differences between two texts: what the diff page marks and the CSV lists.
 
     word_diff(a, b) -> (segments of a, segments of b)   each segment {"text", "changed"}
-    changed_words(a, b) -> (removed, added)              the words only one side has, in order
+    word_marks(olds, news) -> (segments per old text, segments per new text)
+                                                         one text each side: word_diff; several (a
+                                                         merge, a split): words the other side lacks
+    changed_words(olds, news) -> (removed, added)        the words only one side has, in order
     normalise(text) -> str                               spacing collapsed (how "the same text" is read)
     loose(text) -> str                                   case, punctuation and spacing aside
 
@@ -63,8 +66,31 @@ def _segments(tokens: list[str], changed: set[int]) -> list[dict]:
     return out
 
 
-def changed_words(a: str, b: str) -> tuple[list[str], list[str]]:
-    """(words of `a` that `b` lacks, words of `b` that `a` lacks), each in text order."""
-    sa, sb = word_diff(a, b)
-    return ([s["text"].strip() for s in sa if s["changed"] and s["text"].strip()],
-            [s["text"].strip() for s in sb if s["changed"] and s["text"].strip()])
+def _marked_if_absent(text: str, others: set[str]) -> list[dict]:
+    tokens = _tokens(text)
+    return _segments(tokens, {i for i, t in enumerate(tokens) if _is_word(t) and t.casefold() not in others})
+
+
+def word_marks(olds: list[str], news: list[str]) -> tuple[list[list[dict]], list[list[dict]]]:
+    """Segments of every text on both sides, changed words marked: in order (word_diff) when one
+    text became one, else every word the other side's texts do not have (a merge or a split)."""
+    if len(olds) == 1 and len(news) == 1:
+        a, b = word_diff(olds[0], news[0])
+        return [a], [b]
+    old_words = {t.casefold() for text in olds for t in _tokens(text) if _is_word(t)}
+    new_words = {t.casefold() for text in news for t in _tokens(text) if _is_word(t)}
+    return ([_marked_if_absent(text, new_words) for text in olds],
+            [_marked_if_absent(text, old_words) for text in news])
+
+
+def changed_words(olds: list[str] | str, news: list[str] | str) -> tuple[list[str], list[str]]:
+    """(words of the old texts the new ones lack, words of the new texts the old ones lack), in
+    text order (see word_marks)."""
+    olds = [olds] if isinstance(olds, str) else olds
+    news = [news] if isinstance(news, str) else news
+    sa, sb = word_marks(olds, news)
+
+    def runs(sides: list[list[dict]]) -> list[str]:
+        return [s["text"].strip() for side in sides for s in side if s["changed"] and s["text"].strip()]
+
+    return runs(sa), runs(sb)

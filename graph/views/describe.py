@@ -18,7 +18,7 @@ import re
 from functools import lru_cache
 
 import pyoxigraph as ox
-from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
 from graph import ontology
 from graph.iri import graph_iri
@@ -54,6 +54,8 @@ EXTERNAL_NAMES = {
     str(SKOS.closeMatch): "nært samsvar",
     str(SKOS.relatedMatch): "beslektet",
     str(SKOS.exactMatch): "samme som",
+    str(PROV.wasRevisionOf): "ny versjon av (året før)",
+    str(DCTERMS.replaces): "erstatter (slått sammen)",
     str(DCTERMS.title): "tittel",
     str(DCTERMS.abstract): "visjon",
     str(DCTERMS.description): "beskrivelse",
@@ -84,6 +86,8 @@ INVERSE_NAMES = {
     str(SKOS.closeMatch): "nært samsvar",
     str(SKOS.relatedMatch): "beslektet",
     str(DCTERMS.isPartOf): "består av",
+    str(PROV.wasRevisionOf): "ny versjon (året etter)",
+    str(DCTERMS.replaces): "erstattet av (slått sammen)",
 }
 # Order of the types in a list of links (document order, then the things it names).
 TYPE_ORDER = ["Programme", "FocusArea", "Challenge", "Goal", "SubGoal", "Strategy", "MeasureGroup",
@@ -227,8 +231,11 @@ def _sort_key(target: dict) -> tuple:
 def _group(pairs: list[tuple[str, dict]], incoming: bool) -> list[dict]:
     groups: dict[str, list] = {}
     for prop, target in pairs:
-        if target not in groups.setdefault(prop, []):
+        same = next((t for t in groups.setdefault(prop, []) if t["id"] == target["id"]), None)
+        if same is None:
             groups[prop].append(target)
+        elif not target.get("inferred"):  # stated by a source too (a confirmed lineage link)
+            same["inferred"] = False
     out = []
     for prop, targets in groups.items():
         out.append({
@@ -260,11 +267,11 @@ def node_view(reader: ox.Store, base: str, iri: str) -> dict | None:
     own = list(reader.quads_for_pattern(node, None, None, None)) if node is not None else []
     if not own:
         return None
-    inferred_graph = str(graph_iri(base, "inferred"))
+    derived_graphs = {str(graph_iri(base, "inferred")), str(graph_iri(base, "lineage"))}
     names = NodeNames(reader)
 
     def is_inferred(q: ox.Quad) -> bool:
-        return getattr(q.graph_name, "value", None) == inferred_graph
+        return getattr(q.graph_name, "value", None) in derived_graphs
 
     types = sorted({q.object.value for q in own if q.predicate == TYPE})
     ours = [t[len(RG_NS):] for t in types if t.startswith(RG_NS)]
