@@ -10,6 +10,7 @@ Search, pages and the API default to the newest year and take a year to show ano
     resolve_year(reader, given) -> "2026"          None or "" -> the newest; an unknown year -> UnknownYear
     year_of(base, iri) -> "2025" | None            the year of a programme node, read off its IRI
     year_items(reader, base, year) -> [YearItem]   challenges, goals, sub-goals, strategies, measures
+    lineage_of(reader, base, iri) -> {"before": [...], "after": [...]}   its links in {base}/graph/lineage
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from graph.namespaces import RDFS, RG, SKOS
 YEAR_KINDS = ("programme", "focus-area", "challenge", "goal", "sub-goal", "strategy", "measure-group", "measure")
 # The items that carry over from year to year (lineage), in document order of their kinds.
 LINEAGE_TYPES = ("Challenge", "Goal", "SubGoal", "Strategy", "Measure")
+# What became of an item from one year to the next (matching/lineage.py), and how people say it.
+STATUS_LABELS = {"unchanged": "uendret", "reworded": "omformulert", "moved": "flyttet", "merged": "slått sammen",
+                 "split": "delt", "dropped": "tatt ut", "new": "nytt"}
 _YEAR = re.compile(r"^(\d{4})(?:-|$)")
 
 
@@ -131,3 +135,35 @@ def year_items(reader: ox.Store, base: str, year: str, types: tuple[str, ...] = 
             group=r["gtitle"].value if r["gtitle"] else None, group_id=r["group"].value if r["group"] else None,
         )
     return sorted(out.values(), key=lambda i: (i.line, i.id))
+
+
+def lineage_of(reader: ox.Store, base: str, iri: str) -> dict[str, list[dict]]:
+    """A node's lineage links ({base}/graph/lineage, matching/lineage_graph.py): what it revises
+    ("before": the year before) and what revises it ("after"), each {"id", "label", "status",
+    "status_label", "confidence", "why", "confirmed"}."""
+    g = ox.NamedNode(str(graph_iri(base, "lineage")))
+    node = ox.NamedNode(iri)
+    out: dict[str, list[dict]] = {"before": [], "after": []}
+    if not reader.contains_named_graph(g):
+        return out
+    sssom = "https://w3id.org/sssom/"
+    rows = reader.query(f"""
+        SELECT ?s ?o ?status ?conf ?why ?just ?sl ?ol WHERE {{ GRAPH {g} {{
+          ?m <{sssom}subject_id> ?s ; <{sssom}object_id> ?o .
+          OPTIONAL {{ ?m <{RG.changeStatus}> ?status }} OPTIONAL {{ ?m <{sssom}confidence> ?conf }}
+          OPTIONAL {{ ?m <{sssom}comment> ?why }} OPTIONAL {{ ?m <{sssom}mapping_justification> ?just }}
+          OPTIONAL {{ ?m <{sssom}subject_label> ?sl }} OPTIONAL {{ ?m <{sssom}object_label> ?ol }}
+          FILTER(?s = {node} || ?o = {node}) }} }}""")
+    for r in rows:
+        before = r["s"] == node
+        other, label = (r["o"], r["ol"]) if before else (r["s"], r["sl"])
+        status = r["status"].value if r["status"] else ""
+        out["before" if before else "after"].append({
+            "id": other.value, "label": label.value if label else other.value.rsplit("/", 1)[-1],
+            "year": year_of(base, other.value), "status": status, "status_label": STATUS_LABELS.get(status, status),
+            "confidence": float(r["conf"].value) if r["conf"] else None, "why": r["why"].value if r["why"] else "",
+            "confirmed": bool(r["just"]) and r["just"].value.endswith("ManualMappingCuration"),
+        })
+    for links in out.values():
+        links.sort(key=lambda x: x["id"])
+    return out

@@ -44,6 +44,8 @@ def change_json(change: Change) -> dict:
     if change.old and change.new and change.status != "unchanged":
         removed, added = changed_words([i.text for i in change.old], [i.text for i in change.new])
         out["words"] = {"removed": removed, "added": added}
+    if change.nearest is not None:
+        out["nearest"] = {**node_json(change.nearest), "confidence": round(change.nearest_confidence, 3)}
     return out
 
 

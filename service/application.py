@@ -49,7 +49,7 @@ from graph.sparql.update import apply_update, inspect_update
 from graph.store import GraphStore, remove_graph, replace_graph
 from graph.validate import validate_graph
 from matching.calibrate import Calibration, calibrate
-from matching.diff import Diff, diff_years
+from matching.diff import Diff, diff_years, pick_years
 from matching.inferred import infer_links
 from matching.lineage_graph import lineage_links
 from matching.matcher import Matcher
@@ -239,6 +239,7 @@ class Application:
     def diff(self, old: str | None = None, new: str | None = None) -> Diff:
         """What became of each item of programme year `old` in year `new` (default: the two newest),
         staff decisions on lineage applied (matching/diff.py). Raises UnknownYear, IndexMissing."""
+        old, new, _ = pick_years(self.store.reader(), old, new)  # bad years before loading anything
         return diff_years(self.matcher(), old, new)
 
     def calibrate(self, *, save: bool = True, fit=None, progress: Progress = None) -> Calibration:

@@ -8,7 +8,9 @@ bounded description* over all named graphs, plus names for its neighbours:
 - every triple with the node as object (incoming links: the strategy that supports a
   goal, the group whose skos:member it is), with blank-node subjects followed likewise;
 - for every node linked in or out: its rdfs:label, skos:prefLabel and regiongraf type,
-  so that a client can show a link without fetching the other end.
+  so that a client can show a link without fetching the other end;
+- the SSSOM mapping records that name the node (sssom:subject_id / object_id) in full: how an
+  inferred or lineage link was made, with its confidence and reason.
 
 Each quad keeps its named graph, so TriG/N-Quads show where a statement comes from
 (the programme, curated facts, an import, or machine inference).
@@ -24,6 +26,7 @@ from graph import ontology
 from graph.iri import graph_iri
 from graph.names import type_label
 from graph.namespaces import RG, SSSOM
+from graph.years import lineage_of, newest, year_of
 
 TYPE = ox.NamedNode(str(RDF.type))
 LABEL = ox.NamedNode(str(RDFS.label))
@@ -187,10 +190,14 @@ def description(reader: ox.Store, iri: str) -> list[ox.Quad] | None:
             _closure(reader, q.object, out, seen)
         elif isinstance(q.object, ox.NamedNode) and q.predicate != TYPE:
             neighbours.setdefault(q.object, None)
+    records = (ox.NamedNode(str(SSSOM.subject_id)), ox.NamedNode(str(SSSOM.object_id)))
     for q in reader.quads_for_pattern(None, None, node, None):
         out.setdefault(q, None)
         if isinstance(q.subject, ox.BlankNode):
             _closure(reader, q.subject, out, seen)
+        elif q.predicate in records:  # a mapping record about a link of this node: all of it
+            for r in reader.quads_for_pattern(q.subject, None, None, q.graph_name):
+                out.setdefault(r, None)
         elif isinstance(q.subject, ox.NamedNode):
             neighbours.setdefault(q.subject, None)
     neighbours.pop(node, None)
@@ -309,8 +316,12 @@ def node_view(reader: ox.Store, base: str, iri: str) -> dict | None:
             source["inferred"] = is_inferred(q)
             in_pairs.append((q.predicate.value, source))
 
+    year = year_of(base, iri)
     return {
         "id": iri,
+        "year": year,  # the programme year of a programme node (None for plans, organisations ...)
+        "newest_year": newest(reader) if year else None,
+        "lineage": lineage_of(reader, base, iri) if year else {"before": [], "after": []},
         "type": ours[0] if ours else None,
         "type_label": type_label(ours[0]) if ours else None,
         "types": types,
