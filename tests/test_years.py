@@ -282,3 +282,13 @@ def test_lineage_of_reads_both_directions(years_home):
     after = lineage_of(reader, years_home.base_iri, iri(years_home, "measure/2025-4.1-3"))["after"]
     assert {x["id"] for x in after} == {iri(years_home, "measure/2026-4.1-3"), iri(years_home, "measure/2026-4.1-4")}
     assert {x["status"] for x in after} == {"split"} and all(0 < x["confidence"] <= 1 for x in after)
+
+
+def test_the_sparql_page_offers_lineage_examples_that_answer(years_home):
+    from api.pages.sparql_page import examples
+
+    reader = GraphStore(years_home.home).reader()
+    extra = examples(years_home.base_iri, several_years=True)[len(examples(years_home.base_iri)):]
+    assert len(extra) == 2
+    for title, query in extra:
+        assert list(reader.query(query, use_default_graph_as_union=True)), title
