@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from cli.context import reading_application
+from graph.years import years
 from matching.lineage import STATUS_LABELS, STATUSES
 
 
@@ -40,8 +41,6 @@ def command(old: str | None, new: str | None, show_all: bool, as_json: bool, as_
     app = reading_application()
     if old is not None and new is None:
         # One year given: that year against the next one in the graph.
-        from graph.years import years
-
         later = [y for y in years(app.store.reader()) if y > old.strip()]
         if later:
             new = later[0]

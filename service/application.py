@@ -324,7 +324,8 @@ class Application:
             return result
 
     def _refresh(self, progress) -> RefreshResult:
-        """Index, then inferred links. Failures become warnings: the write they follow stands."""
+        """Index, then the derived graphs (inferred links, lineage), written together. Failures become
+        warnings: the write they follow stands."""
         out = RefreshResult()
         base = self.settings.base_iri
         revision = source_revision(self.store.reader(), base)
@@ -357,10 +358,16 @@ class Application:
             out.warnings.append(f"Årgangskoblingene ble ikke oppdatert ({err}); det prøves igjen ved neste "
                                 "skriving eller oppstart.")
         if derived:
-            # One generation for both: readers never see new inferred links next to old lineage.
-            with self.store.writer(copy_current=True, action="refresh") as w:
-                for name in DERIVED_GRAPHS:
-                    if name in derived:
-                        replace_graph(w, graph_iri(base, name), derived[name])
-                        stamp_derived(w, base, revision, name)
+            try:
+                # One generation for both: readers never see new inferred links next to old lineage.
+                with self.store.writer(copy_current=True, action="refresh") as w:
+                    for name in DERIVED_GRAPHS:
+                        if name in derived:
+                            replace_graph(w, graph_iri(base, name), derived[name])
+                            stamp_derived(w, base, revision, name)
+            except Exception as err:  # noqa: BLE001 - as above
+                log.exception("De utledede grafene ble ikke skrevet")
+                out.inferred = out.lineage = None
+                out.warnings.append(f"De utledede lenkene ble ikke skrevet ({err}); det prøves igjen ved neste "
+                                    "skriving eller oppstart.")
         return out

@@ -234,6 +234,11 @@ def test_cli_diff_text_and_csv(cli, tmp_path):
 def test_a_diff_needs_two_years(built_home):
     with pytest.raises(UserError, match="bare ett programår \\(2025\\)"):
         Application(built_home).diff()
+    with TestClient(create_app(built_home)) as client:
+        page = client.get("/endringer")
+        assert page.status_code == 200 and "bare ett programår" in page.text
+        assert client.get("/endringer?fra=2024").status_code == 400
+        assert client.get("/api/diff").status_code == 400
 
 
 def test_api_and_page_show_the_diff_and_years(years_home, embedder):

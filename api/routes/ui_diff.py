@@ -76,4 +76,6 @@ async def diff_page(
         await run_in_threadpool(work)
     except UserError as err:
         ctx["error"], code = str(err), status_of(err)[0]
+        if not (fra or til) and code == 400:
+            code = 200  # the plain page on a graph of one year: nothing to compare yet, nothing asked wrong
     return page(request, "diff.html", ctx, status_code=code)

@@ -26,7 +26,7 @@ from graph import ontology
 from graph.iri import graph_iri
 from graph.names import type_label
 from graph.namespaces import RG, SSSOM
-from graph.years import lineage_of, newest, year_of
+from graph.years import lineage_of, year_of, years
 
 TYPE = ox.NamedNode(str(RDF.type))
 LABEL = ox.NamedNode(str(RDFS.label))
@@ -317,10 +317,12 @@ def node_view(reader: ox.Store, base: str, iri: str) -> dict | None:
             in_pairs.append((q.predicate.value, source))
 
     year = year_of(base, iri)
+    all_years = years(reader) if year else []
     return {
         "id": iri,
         "year": year,  # the programme year of a programme node (None for plans, organisations ...)
-        "newest_year": newest(reader) if year else None,
+        "years": all_years,  # every programme year in the graph (for a programme node)
+        "newest_year": all_years[-1] if all_years else None,
         "lineage": lineage_of(reader, base, iri) if year else {"before": [], "after": []},
         "type": ours[0] if ours else None,
         "type_label": type_label(ours[0]) if ours else None,
