@@ -140,8 +140,23 @@ def test_duplicates_never_pair_a_measure_with_its_own_predecessor(years_home, em
             assert ya in (year, None) and yb in (year, None), p
     assert all("/2026-" in p["a"]["id"] for p in matcher.duplicates() if p["a"]["type"] == "Measure")
     inferred = str(graph_iri(years_home.base_iri, "inferred"))
-    for q in quads(years_home, None, "http://www.w3.org/2004/02/skos/core#closeMatch", None, inferred):
-        assert year_of(years_home.base_iri, q.subject.value) in (year_of(years_home.base_iri, q.object.value), None)
+    skos = "http://www.w3.org/2004/02/skos/core#"
+    for predicate in (f"{skos}closeMatch", f"{skos}relatedMatch", f"{RG}implements"):  # overlaps, strategies
+        for q in quads(years_home, None, predicate, None, inferred):
+            ys = {year_of(years_home.base_iri, q.subject.value), year_of(years_home.base_iri, q.object.value)}
+            assert len(ys - {None}) <= 1, q
+
+
+def test_a_years_candidates_and_similar_items_are_of_that_year_or_none(years_home, embedder):
+    matcher = Application(years_home, embedder).matcher()
+    units, base = matcher.index.units, years_home.base_iri
+    com = matcher.commitments("2025")
+    assert com is not matcher.commitments("2026") and com.lists.retriever is matcher.com.lists.retriever
+    a, b = com.candidate_pairs()
+    assert len(a)
+    assert all(year_of(base, units[r].id) in ("2025", None) for r in set(a.tolist()) | set(b.tolist()))
+    found = matcher.similar(iri(years_home, "measure/2025-4.1-3"), k=20)["similar"]
+    assert found and all(year_of(base, s["id"]) in ("2025", None) for s in found)
 
 
 # -- lineage as linked data ----------------------------------------------------------------------

@@ -24,7 +24,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, SKOS, VOID, XSD
 
 from graph.formats import CSV_TABLE, JSONLD, NQUADS, RDFXML, TRIG, TURTLE, Format, RdfFormat
-from graph.namespaces import PREFIXES, RG, bind_prefixes
+from graph.namespaces import PREFIXES, RG, VCARD, bind_prefixes
 
 EU = "http://publications.europa.eu/resource/authority/"
 DATA_THEME = URIRef(EU + "data-theme")
@@ -33,7 +33,6 @@ LANGUAGE = URIRef(EU + "language")
 ACCESS_RIGHT = URIRef(EU + "access-right")
 LICENCE = URIRef(EU + "licence")
 COUNTRY = URIRef(EU + "country")
-VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 # DCAT 3 terms (dataset series) that rdflib's closed DCAT namespace does not list yet.
 DCAT3 = Namespace(str(DCAT))
 PROGRAMME_GRAPH = re.compile(r"^programme-(\d{4})$")
