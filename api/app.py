@@ -12,6 +12,7 @@ from api.errors import install_error_handlers
 from api.http_head import HeadAsGet
 from api.pages.html import STATIC
 from api.routes import (
+    diff,
     downloads,
     duplicates,
     gaps,
@@ -27,6 +28,7 @@ from api.routes import (
     similar,
     sparql,
     stats,
+    ui_diff,
     ui_gaps,
     ui_import,
     ui_overlaps,
@@ -71,7 +73,7 @@ def create_app(settings: Settings | None = None, embedder=None) -> FastAPI:
                    rebuild.router, history.router, linked_data.router, downloads.router, ui_search.router,
                    duplicates.router, similar.router, gaps.router, reviews.router, overlap_report.router,
                    ui_overlaps.router, ui_gaps.router, ui_import.router, ui_reviews.router,
-                   ui_report.router):
+                   ui_report.router, diff.router, ui_diff.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")  # CSS and a little JS for the pages
     return app

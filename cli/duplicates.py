@@ -28,9 +28,11 @@ def _short(node: dict, width: int = 60) -> str:
 @click.option("--limit", type=click.IntRange(1), help="Høyst så mange par.")
 @click.option("--include-rejected", is_flag=True,
               help="Ta med par som er avvist i en vurdering (de har da «review» med hvem, når og hvorfor).")
+@click.option("--programme", "-p", "programme", metavar="ÅR",
+              help="Par innen handlingsprogrammet for dette året (standard: det nyeste).")
 @click.option("--json", "as_json", is_flag=True, help="Skriv ut som JSON.")
 def command(across_actors: bool, actor: str | None, min_score: float | None, clusters: bool,
-            limit: int | None, include_rejected: bool, as_json: bool) -> None:
+            limit: int | None, include_rejected: bool, programme: str | None, as_json: bool) -> None:
     """Finn duplikater og overlapp blant tiltak og importerte initiativer, beste først.
 
     Alle slags forpliktelser er med: tiltak, importerte initiativer, strategier, delmål, mål,
@@ -40,11 +42,12 @@ def command(across_actors: bool, actor: str | None, min_score: float | None, clu
     svak, under grensen) og en begrunnelse: felles ord, felles plass i grafen og hva som
     trakk sikkerheten opp. Kandidatene finnes med det samme hybridsøket som `search` bruker.
     Vurderte par (regiongraf review) slår modellen: godtatte står først som «confirmed»,
-    avviste er utelatt.
+    avviste er utelatt. Par lages innen ett programår (standard: det nyeste): et tiltak og
+    forgjengeren dets er ikke duplikater, men samme tiltak to år på rad (se regiongraf diff).
     """
     matcher = reading_application().matcher()
     kwargs = {"across_actors": across_actors, "actor": actor, "min_score": min_score,
-              "include_rejected": include_rejected}
+              "include_rejected": include_rejected, "programme": programme}
     if clusters:
         data = matcher.clusters(**kwargs)
         if limit:

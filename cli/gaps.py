@@ -11,15 +11,17 @@ from matching.gaps import find_gaps
 @click.command("gaps")
 @click.option("-k", "k", type=click.IntRange(1, 20), default=5, show_default=True,
               help="Antall forslag per hull.")
+@click.option("--programme", "-p", "programme", metavar="ÅR",
+              help="Hullene i handlingsprogrammet for dette året (standard: det nyeste).")
 @click.option("--json", "as_json", is_flag=True, help="Skriv ut som JSON.")
-def command(k: int, as_json: bool) -> None:
+def command(k: int, programme: str | None, as_json: bool) -> None:
     """Innsatsområder og strategier som ingen tiltak dekker, og de nærmeste kandidatene.
 
     Grunnlaget oppgis per hull: «structure» (kuratert struktur: ingen tiltak har
     innsatsområdet, ingen kuratert rg:implements) og/eller «inferred_links» (ingen utledet
     kobling tiltak → strategi i den utledede grafen).
     """
-    data = find_gaps(reading_application().matcher(), k=k)
+    data = find_gaps(reading_application().matcher(), k=k, programme=programme)
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return

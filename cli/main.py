@@ -7,6 +7,7 @@ import click
 from cli import (
     build,
     calibrate,
+    diff,
     duplicates,
     export,
     gaps,
@@ -45,7 +46,7 @@ def main():
 
 
 for module in (build, stats, validate, export, search, serve, import_, remove_import, duplicates, similar, gaps,
-               overlap_report, calibrate, history, restore):
+               overlap_report, calibrate, history, restore, diff):
     main.add_command(module.command)
 main.add_command(review.review_command)
 main.add_command(review.reviews_command)

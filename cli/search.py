@@ -19,11 +19,13 @@ from graph.names import type_label
                    "MeasureGroup, FocusArea, Initiative, Project, Plan.")
 @click.option("--focus-area", "-f", "focus_area", help="Bare dette innsatsområdet: nummer (5.4), navn eller IRI.")
 @click.option("--actor", "-a", help="Bare det denne aktøren har foreslått: navn (ATP, Kraftgruppen) eller IRI.")
+@click.option("--programme", "-p", "programme", metavar="ÅR",
+              help="Søk i handlingsprogrammet for dette året (standard: det nyeste i grafen).")
 @click.option("--no-names", is_flag=True,
               help="Ikke bruk navn på aktører og temaer i søket til å løfte frem eller filtrere treff.")
 @click.option("--json", "as_json", is_flag=True, help="Skriv treffene som en JSON-liste.")
 def command(query: str, k: int, types: tuple[str, ...], focus_area: str | None, actor: str | None,
-            no_names: bool, as_json: bool) -> None:
+            programme: str | None, no_names: bool, as_json: bool) -> None:
     """Søk med vanlige ord, på norsk eller engelsk.
 
     QUERY er søket, f.eks. "Hva gjør vi for å få flere til å sykle?". Med QUERY = - leses
@@ -32,18 +34,20 @@ def command(query: str, k: int, types: tuple[str, ...], focus_area: str | None, 
     lang) gir en tom liste og en melding på standard feil.
 
     Hvert treff har id, type, label, text, score, confidence, weak og context (innsatsområde,
-    tiltaksgruppe, faggruppe og lenkede mål, strategier, prosjekter og planer). confidence er
+    tiltaksgruppe, faggruppe og lenkede mål, strategier, prosjekter og planer). Med flere
+    programår i grafen søkes det i det nyeste (--programme velger et annet). confidence er
     anslått sannsynlighet (0–1) for at treffet svarer på søket, sammenlignbar mellom søk;
     weak er true under kuttet for sterke treff. score ordner bare treffene i ett søk.
     """
     searcher = reading_application().searcher()
     options = {"k": k, "types": list(types) or None, "focus_area": focus_area, "actor": actor,
-               "intent": not no_names}
+               "intent": not no_names, "programme": programme}
     # Bad filters are an error for the whole run, before any query is read.
     index = searcher.refresh()
     searcher.resolve_types(options["types"])
     searcher.resolve_actor(actor, index)
-    searcher.resolve_focus_area(focus_area, index)
+    year = searcher.resolve_programme(programme)
+    searcher.resolve_focus_area(focus_area, index, year)
 
     if query != "-":
         result = searcher.search_with_meta(query, **options)

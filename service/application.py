@@ -4,6 +4,7 @@
     app.build(sources) | app.import_list(data, name, actor) | app.remove_import(actor)
     app.update(sparql) | app.review(a, b, decision, note, by)  -> WriteResult (service/result.py)
     app.reviews()                                         the staff's decisions, with `active`
+    app.diff(old, new)                                    what became of each item from one year to another
     app.calibrate()                                       refit the overlap confidence with them
     app.catch_up()                                        -> WriteResult | None
     app.searcher() | app.matcher() | app.embedder()       the loaded model and indexes, shared
@@ -12,9 +13,13 @@
 Every write takes the same path (`_write`): prepare in memory (a broken input raises a
 UserError and nothing is written), write one new store generation that also stamps a new
 source revision (graph/revision.py), then refresh what is derived from the graph (a build
-creates it, other writes keep up what exists): first
-the search index (only changed texts are embedded), then the inferred links, stamped with
-the revision they were made from. In the same generation as every write, the curated links
+creates it, other writes keep up what exists): first the search index (only changed texts
+are embedded), then the derived graphs, each stamped with the revision it was made from:
+the inferred links ({base}/graph/inferred) and the lineage of the programme years
+({base}/graph/lineage: each item linked to its counterparts in the year before,
+matching/lineage_graph.py), both written in one generation. Lineage is derived data, not a
+source: the staff's decisions on it live in {base}/graph/reviews and are applied when it is
+recomputed. In the same generation as every write, the curated links
 of the staff's decisions follow their nodes (graph/reviews.py sync_review_links: a decision
 whose node vanished stops linking, and links again when it comes back).
 One policy: the stored write stands; a failed refresh is a warning in the result, and is
@@ -38,7 +43,7 @@ from graph.imports.lists import find_list
 from graph.imports.prepare import prepare
 from graph.iri import graph_iri
 from graph.reviews import Review, new_review, read_reviews, record_review, reviews_graph, sync_review_links
-from graph.revision import derived_revision, source_revision, stamp_derived, stamp_source
+from graph.revision import DERIVED_GRAPHS, derived_revision, source_revision, stamp_derived, stamp_source
 from graph.settings import Settings
 from graph.sparql.guard import Inspection
 from graph.sparql.pool import QueryPool, UpdateJob
@@ -46,7 +51,9 @@ from graph.sparql.update import inspect_update
 from graph.store import GraphStore, remove_graph, replace_graph
 from graph.validate import validate_graph
 from matching.calibrate import Calibration, calibrate
+from matching.diff import Diff, diff_years, pick_years
 from matching.inferred import infer_links
+from matching.lineage_graph import lineage_links
 from matching.matcher import Matcher
 from matching.reviews import Decisions
 from search.embedding.backend import load_embedder, serving_embedder
@@ -138,6 +145,8 @@ class Application:
             return "søkeindeksen henger etter grafen"
         if derived_revision(reader, base) != source:
             return "de utledede lenkene henger etter grafen"
+        if derived_revision(reader, base, "lineage") != source:
+            return "årgangskoblingene henger etter grafen"
         return None
 
     def status(self) -> dict:
@@ -150,7 +159,7 @@ class Application:
 
     def validate(self, sources: list[Path] | None = None) -> tuple[list, int]:
         """SHACL results for the stored graph, or for documents (`sources`) without building;
-        and how many triples were checked. Derived graphs (inferred, meta) are not checked."""
+        and how many triples were checked. Derived graphs (inferred, lineage, meta) are not checked."""
         data = Graph()
         if sources:
             graphs, _ = source_graphs(self.settings, list(sources))
@@ -159,7 +168,7 @@ class Application:
                     data += g
         else:
             for g in self.store.dataset().graphs():
-                if not str(g.identifier).endswith(("/ontology", "/inferred", "/meta")):
+                if not str(g.identifier).endswith(("/ontology", "/inferred", "/lineage", "/meta")):
                     data += g
         return validate_graph(data), len(data)
 
@@ -231,6 +240,12 @@ class Application:
     def reviews(self) -> list[Review]:
         """Every decision in the graph, oldest first; `active` is false when a node has vanished."""
         return read_reviews(self.store.reader(), self.settings.base_iri)
+
+    def diff(self, old: str | None = None, new: str | None = None) -> Diff:
+        """What became of each item of programme year `old` in year `new` (default: the two newest),
+        staff decisions on lineage applied (matching/diff.py). Raises UnknownYear, IndexMissing."""
+        old, new, _ = pick_years(self.store.reader(), old, new)  # bad years before loading anything
+        return diff_years(self.matcher(), old, new)
 
     def calibrate(self, *, save: bool = True, fit=None, progress: Progress = None) -> Calibration:
         """Refit the overlap confidence with the active decisions added to the judged data.
@@ -347,7 +362,8 @@ class Application:
             return result
 
     def _refresh(self, progress) -> RefreshResult:
-        """Index, then inferred links. Failures become warnings: the write they follow stands."""
+        """Index, then the derived graphs (inferred links, lineage), written together. Failures become
+        warnings: the write they follow stands."""
         out = RefreshResult()
         base = self.settings.base_iri
         revision = source_revision(self.store.reader(), base)
@@ -362,16 +378,36 @@ class Application:
             out.warnings.append(f"Søkeindeksen ble ikke oppdatert ({err}); det prøves igjen ved neste "
                                 "skriving eller oppstart.")
             return out
+        derived: dict[str, list] = {}
         try:
             links = infer_links(self.matcher(), progress=progress)
-            with self.store.writer(copy_current=True, action="refresh") as w:
-                replace_graph(w, graph_iri(base, "inferred"), links.quads)
-                stamp_derived(w, base, revision)
+            derived["inferred"] = links.quads
             out.inferred = links.summary()
         except Exception as err:  # noqa: BLE001 - as above
             log.exception("De utledede lenkene ble ikke oppdatert")
             out.warnings.append(f"De utledede lenkene ble ikke oppdatert ({err}); det prøves igjen ved neste "
                                 "skriving eller oppstart.")
+        try:
+            lineage = lineage_links(self.matcher(), progress=progress)
+            derived["lineage"] = lineage.quads
+            out.lineage = lineage.summary()
+        except Exception as err:  # noqa: BLE001 - as above
+            log.exception("Årgangskoblingene ble ikke oppdatert")
+            out.warnings.append(f"Årgangskoblingene ble ikke oppdatert ({err}); det prøves igjen ved neste "
+                                "skriving eller oppstart.")
+        if derived:
+            try:
+                # One generation for both: readers never see new inferred links next to old lineage.
+                with self.store.writer(copy_current=True, action="refresh") as w:
+                    for name in DERIVED_GRAPHS:
+                        if name in derived:
+                            replace_graph(w, graph_iri(base, name), derived[name])
+                            stamp_derived(w, base, revision, name)
+            except Exception as err:  # noqa: BLE001 - as above
+                log.exception("De utledede grafene ble ikke skrevet")
+                out.inferred = out.lineage = None
+                out.warnings.append(f"De utledede lenkene ble ikke skrevet ({err}); det prøves igjen ved neste "
+                                    "skriving eller oppstart.")
         return out
 
 

@@ -42,6 +42,7 @@ NAV = [
     ("Søk", "/"),
     ("Overlapp", "/overlapp"),
     ("Hull", "/hull"),
+    ("Endringer", "/endringer"),
     ("Import", "/import"),
     ("Data", "/data"),
     ("SPARQL", "/sparql"),

@@ -1,7 +1,7 @@
 """GET /api/duplicates: the same as `regiongraf duplicates --json`.
 
     GET /api/duplicates?across_actors=true&actor=Kraftgruppen&min_score=0.4&clusters=false&limit=50
-        &include_rejected=false
+        &include_rejected=false&programme=2026
 
 Answers a JSON list of pairs {"a": NODE, "b": NODE, "score", "confidence", "kind", "weak", "why", ...}
 most confident first (score = confidence, the calibrated probability, matching/overlap.py),
@@ -34,6 +34,8 @@ async def duplicates(
     clusters: Annotated[bool, Query(description="Grupper parene i klynger.")] = False,
     limit: Annotated[int | None, Query(ge=1, le=10000, description="Høyst så mange par/klynger.")] = None,
     include_rejected: Annotated[bool, Query(description="Ta med par som er avvist i en vurdering.")] = False,
+    programme: Annotated[str | None, Query(max_length=20, description=(
+        "Par innen programåret (f.eks. 2025); standard er det nyeste."))] = None,
 ) -> list[dict]:
     """Tiltak og initiativer som er skrevet to ganger («duplicate») eller overlapper («overlap»).
 
@@ -42,7 +44,7 @@ async def duplicates(
     def work():
         matcher = app.matcher()
         kwargs = {"across_actors": across_actors, "actor": actor or None, "min_score": min_score,
-                  "include_rejected": include_rejected}
+                  "include_rejected": include_rejected, "programme": programme or None}
         if clusters:
             found = matcher.clusters(**kwargs)
             return found[:limit] if limit else found

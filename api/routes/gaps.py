@@ -1,6 +1,6 @@
 """GET /api/gaps: the same as `regiongraf gaps --json`.
 
-Answers {"focus_areas": [...], "strategies": [...], "note"}: what no measure serves, on
+Answers {"focus_areas": [...], "strategies": [...], "programme", "note"}: what no measure serves, on
 which basis (structure / inferred_links), with the closest measures and initiatives.
 """
 
@@ -20,6 +20,8 @@ router = APIRouter(prefix="/api", tags=["api"])
 async def gaps(
     app: ApplicationDep,
     k: Annotated[int, Query(ge=1, le=20, description="Antall forslag per hull.")] = 5,
+    programme: Annotated[str | None, Query(max_length=20, description=(
+        "Programåret (f.eks. 2025); standard er det nyeste."))] = None,
 ) -> dict:
     """Innsatsområder og strategier som ingen tiltak dekker, med de nærmeste kandidatene."""
-    return await run_in_threadpool(lambda: find_gaps(app.matcher(), k=k))
+    return await run_in_threadpool(lambda: find_gaps(app.matcher(), k=k, programme=programme or None))

@@ -1,6 +1,6 @@
 """GET /api/search: hybrid search, the same as `regiongraf search QUERY --json`.
 
-    GET /api/search?q=sykkel&k=10&type=measure&type=strategy&focus_area=4-p1&actor=kraftgruppen
+    GET /api/search?q=sykkel&k=10&type=measure&type=strategy&focus_area=4-p1&actor=kraftgruppen&programme=2025
 
 Answers a JSON array of hits, best first, exactly as the CLI prints it; a hit has at
 least id (IRI), type, label, text, score and context (search/searcher.py), and `applied`:
@@ -42,11 +42,13 @@ async def search(
         "Bare dette innsatsområdet: nummer (5.1), navn eller IRI."))] = None,
     actor: Annotated[str | None, Query(max_length=200, description=(
         "Bare det denne aktøren har foreslått: navn eller IRI (f.eks. Kraftgruppen)."))] = None,
+    programme: Annotated[str | None, Query(max_length=20, description=(
+        "Programåret det søkes i (f.eks. 2025); standard er det nyeste i grafen."))] = None,
 ) -> list[dict]:
     """Semantisk + leksikalsk (hybrid) søk. Treffene viser hvor hvert element hører hjemme."""
 
     def run() -> list[dict]:
         return app.searcher().search_with_meta(q, k=k, types=type or None, focus_area=focus_area or None,
-                                               actor=actor or None)["hits"]
+                                               actor=actor or None, programme=programme or None)["hits"]
 
     return await anyio.to_thread.run_sync(run, limiter=search_slot(request))

@@ -26,13 +26,15 @@ BASIS = {
 
 
 @router.get("/hull", summary="Hull: temaer og strategier uten tiltak", include_in_schema=False)
-def gaps_page(request: Request, store: StoreDep, k: Annotated[int, Query(ge=1, le=10)] = 3):
+def gaps_page(request: Request, store: StoreDep, k: Annotated[int, Query(ge=1, le=10)] = 3,
+              programme: Annotated[str, Query(max_length=20)] = ""):
     ctx = {"active": "/hull", "k": k, "basis_names": BASIS, "gaps": None, "groups": [], "error": None}
     status = 200
     try:
         matcher = get_application(request).matcher()
         cache = app_cache(request.app, "gap_cache", maxsize=16)
-        gaps = cache.get(f"{matcher.index.version}-{store.generation()}", k, lambda: find_gaps(matcher, k=k))
+        gaps = cache.get(f"{matcher.index.version}-{store.generation()}", (k, programme),
+                         lambda: find_gaps(matcher, k=k, programme=programme or None))
         ctx["gaps"] = gaps
         groups: dict[str, dict] = {}
         for s in gaps["strategies"]:

@@ -43,14 +43,14 @@ def marker_for(tokenizer, pair: dict) -> Highlighter:
 
 
 def overlaps(request: Request, matcher, actor: str | None, across: bool, kind: str = "",
-             include_rejected: bool = False) -> list[dict]:
+             include_rejected: bool = False, programme: str | None = None) -> list[dict]:
     """Matcher.duplicates, cached per index version and store generation (the pairs change with the
     index, the staff's decisions with the graph)."""
     cache = app_cache(request.app, "overlap_cache", maxsize=64)
     version = f"{matcher.index.version}+{matcher.store.generation()}"
-    pairs = cache.get(version, ("pairs", actor or "", across, include_rejected),
+    pairs = cache.get(version, ("pairs", actor or "", across, include_rejected, programme or ""),
                       lambda: matcher.duplicates(across_actors=across, actor=actor or None,
-                                                 include_rejected=include_rejected))
+                                                 include_rejected=include_rejected, programme=programme or None))
     return [p for p in pairs if not kind or p["kind"] == kind]
 
 
@@ -70,6 +70,7 @@ def overlap_page(
     n: Annotated[int, Query(ge=1, le=1000)] = DEFAULT_N,
     rejected: Annotated[bool, Query()] = False,
     vurdert: Annotated[str, Query(max_length=20)] = "",
+    programme: Annotated[str, Query(max_length=20)] = "",
 ):
     ctx = {"active": "/overlapp", "actor": actor, "across": across, "kind": kind if kind in KINDS else "",
            "view": "clusters" if view == "clusters" else "pairs", "n": n, "kinds": KINDS, "rejected": rejected,
@@ -81,7 +82,7 @@ def overlap_page(
         ctx["actors"] = actor_choices(matcher)
         actor_iri = matcher.resolve_actor(actor) if actor else None
         ctx["actor_label"] = matcher.actor_labels().get(actor_iri) if actor_iri else None
-        pairs = overlaps(request, matcher, actor_iri, across, ctx["kind"], rejected)
+        pairs = overlaps(request, matcher, actor_iri, across, ctx["kind"], rejected, programme)
         ctx["total"] = len(pairs)
         if ctx["view"] == "clusters":
             ctx["clusters"] = clusters(pairs)

@@ -1,6 +1,6 @@
 """The front page: search. One box, filters for type, theme and actor, results as cards.
 
-    GET /?q=...&type=measure&focus_area=5.1&actor=kraftgruppen&k=10
+    GET /?q=...&type=measure&focus_area=5.1&actor=kraftgruppen&k=10&programme=2025
 
 A plain GET form rendered on the server, so it works without JavaScript and every result
 page has a URL to share. Matched words are marked with the index's own tokenizer
@@ -46,10 +46,12 @@ async def search_page(
     focus_area: Annotated[str, Query(max_length=200)] = "",
     actor: Annotated[str, Query(max_length=200)] = "",
     k: Annotated[int, Query(ge=1, le=100)] = DEFAULT_K,
+    programme: Annotated[str, Query(max_length=20)] = "",
 ):
-    choices = await run_in_threadpool(Choices.of, store)
+    choices = await run_in_threadpool(Choices.of, store, programme or None)
     ctx = {
         "active": "/", "q": q, "type": type, "focus_area": focus_area, "actor": actor, "k": k,
+        "programme": programme,
         "types": [(kind_of(t), t) for t in SEARCH_TYPES], "choices": choices, "examples": EXAMPLES,
         "hits": None, "applied": [], "error": None, "more_k": MORE_K if k < MORE_K else None,
     }
@@ -58,7 +60,8 @@ async def search_page(
     def run():
         searcher = get_application(request).searcher()
         result = searcher.search_with_meta(q, k=k, types=[type] if type else None,
-                                           focus_area=focus_area or None, actor=actor or None)
+                                           focus_area=focus_area or None, actor=actor or None,
+                                           programme=programme or None)
         return result, Highlighter.for_query(searcher.index.lexical.tokenizer, result["query"])
 
     status, headers = 200, None

@@ -8,7 +8,9 @@ bounded description* over all named graphs, plus names for its neighbours:
 - every triple with the node as object (incoming links: the strategy that supports a
   goal, the group whose skos:member it is), with blank-node subjects followed likewise;
 - for every node linked in or out: its rdfs:label, skos:prefLabel and regiongraf type,
-  so that a client can show a link without fetching the other end.
+  so that a client can show a link without fetching the other end;
+- the SSSOM mapping records that name the node (sssom:subject_id / object_id) in full: how an
+  inferred or lineage link was made, with its confidence and reason.
 
 Each quad keeps its named graph, so TriG/N-Quads show where a statement comes from
 (the programme, curated facts, an import, or machine inference).
@@ -18,12 +20,13 @@ import re
 from functools import lru_cache
 
 import pyoxigraph as ox
-from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
 from graph import ontology
 from graph.iri import graph_iri
 from graph.names import type_label
 from graph.namespaces import RG, SCHEMA, SSSOM
+from graph.years import lineage_of, year_of, years
 
 TYPE = ox.NamedNode(str(RDF.type))
 LABEL = ox.NamedNode(str(RDFS.label))
@@ -54,6 +57,8 @@ EXTERNAL_NAMES = {
     str(SKOS.closeMatch): "nært samsvar",
     str(SKOS.relatedMatch): "beslektet",
     str(SKOS.exactMatch): "samme som",
+    str(PROV.wasRevisionOf): "ny versjon av (året før)",
+    str(DCTERMS.replaces): "erstatter (slått sammen)",
     str(DCTERMS.title): "tittel",
     str(DCTERMS.abstract): "visjon",
     str(DCTERMS.description): "beskrivelse",
@@ -84,6 +89,8 @@ INVERSE_NAMES = {
     str(SKOS.closeMatch): "nært samsvar",
     str(SKOS.relatedMatch): "beslektet",
     str(DCTERMS.isPartOf): "består av",
+    str(PROV.wasRevisionOf): "ny versjon (året etter)",
+    str(DCTERMS.replaces): "erstattet av (slått sammen)",
 }
 # Order of the types in a list of links (document order, then the things it names).
 TYPE_ORDER = ["Programme", "FocusArea", "Challenge", "Goal", "SubGoal", "Strategy", "MeasureGroup",
@@ -183,10 +190,14 @@ def description(reader: ox.Store, iri: str) -> list[ox.Quad] | None:
             _closure(reader, q.object, out, seen)
         elif isinstance(q.object, ox.NamedNode) and q.predicate != TYPE:
             neighbours.setdefault(q.object, None)
+    records = (ox.NamedNode(str(SSSOM.subject_id)), ox.NamedNode(str(SSSOM.object_id)))
     for q in reader.quads_for_pattern(None, None, node, None):
         out.setdefault(q, None)
         if isinstance(q.subject, ox.BlankNode):
             _closure(reader, q.subject, out, seen)
+        elif q.predicate in records:  # a mapping record about a link of this node: all of it
+            for r in reader.quads_for_pattern(q.subject, None, None, q.graph_name):
+                out.setdefault(r, None)
         elif isinstance(q.subject, ox.NamedNode):
             neighbours.setdefault(q.subject, None)
     neighbours.pop(node, None)
@@ -227,8 +238,11 @@ def _sort_key(target: dict) -> tuple:
 def _group(pairs: list[tuple[str, dict]], incoming: bool) -> list[dict]:
     groups: dict[str, list] = {}
     for prop, target in pairs:
-        if target not in groups.setdefault(prop, []):
+        same = next((t for t in groups.setdefault(prop, []) if t["id"] == target["id"]), None)
+        if same is None:
             groups[prop].append(target)
+        elif not target.get("inferred"):  # stated by a source too (a confirmed lineage link)
+            same["inferred"] = False
     out = []
     for prop, targets in groups.items():
         out.append({
@@ -260,11 +274,11 @@ def node_view(reader: ox.Store, base: str, iri: str) -> dict | None:
     own = list(reader.quads_for_pattern(node, None, None, None)) if node is not None else []
     if not own:
         return None
-    inferred_graph = str(graph_iri(base, "inferred"))
+    derived_graphs = {str(graph_iri(base, "inferred")), str(graph_iri(base, "lineage"))}
     names = NodeNames(reader)
 
     def is_inferred(q: ox.Quad) -> bool:
-        return getattr(q.graph_name, "value", None) == inferred_graph
+        return getattr(q.graph_name, "value", None) in derived_graphs
 
     types = sorted({q.object.value for q in own if q.predicate == TYPE})
     ours = [t[len(RG_NS):] for t in types if t.startswith(RG_NS)]
@@ -302,8 +316,14 @@ def node_view(reader: ox.Store, base: str, iri: str) -> dict | None:
             source["inferred"] = is_inferred(q)
             in_pairs.append((q.predicate.value, source))
 
+    year = year_of(base, iri)
+    all_years = years(reader) if year else []
     return {
         "id": iri,
+        "year": year,  # the programme year of a programme node (None for plans, organisations ...)
+        "years": all_years,  # every programme year in the graph (for a programme node)
+        "newest_year": all_years[-1] if all_years else None,
+        "lineage": lineage_of(reader, base, iri) if year else {"before": [], "after": []},
         "type": ours[0] if ours else None,
         "type_label": type_label(ours[0]) if ours else None,
         "types": types,
