@@ -1,10 +1,13 @@
 """regiongraf duplicates: proposals written twice, and overlaps worth coordinating."""
 
 import json
+from pathlib import Path
 
 import click
 
-from cli.context import reading_application
+from cli.context import csv_options, reading_application, write_output
+from graph.names import kind_label
+from service.tables import clusters_csv, pairs_csv
 
 
 def review_text(review: dict) -> str:
@@ -29,16 +32,20 @@ def _short(node: dict, width: int = 60) -> str:
 @click.option("--include-rejected", is_flag=True,
               help="Ta med par som er avvist i en vurdering (de har da «review» med hvem, når og hvorfor).")
 @click.option("--json", "as_json", is_flag=True, help="Skriv ut som JSON.")
+@csv_options
 def command(across_actors: bool, actor: str | None, min_score: float | None, clusters: bool,
-            limit: int | None, include_rejected: bool, as_json: bool) -> None:
+            limit: int | None, include_rejected: bool, as_json: bool, as_csv: bool, output: Path | None) -> None:
     """Finn duplikater og overlapp blant tiltak og importerte initiativer, beste først.
 
     Hvert par har en skår, en type («duplicate» = samme forslag skrevet to ganger,
     «overlap» = ulike forslag om det samme, verdt å samordne) og en begrunnelse: felles ord
     og det de har felles i grafen (innsatsområde, tiltaksgruppe, strategi, prosjekt).
     Bygger på nærmeste-nabo-søk i søkeindeksen. Vurderte par (regiongraf review) slår
-    modellen: godtatte står først som «confirmed», avviste er utelatt.
+    modellen: godtatte står først som «confirmed», avviste er utelatt. Med --csv blir parene
+    (eller klyngene) et regneark.
     """
+    if as_json and as_csv:
+        raise click.UsageError("Velg enten --json eller --csv.")
     matcher = reading_application().matcher()
     kwargs = {"across_actors": across_actors, "actor": actor, "min_score": min_score,
               "include_rejected": include_rejected}
@@ -46,25 +53,31 @@ def command(across_actors: bool, actor: str | None, min_score: float | None, clu
         data = matcher.clusters(**kwargs)
         if limit:
             data = data[:limit]
+        if as_csv:
+            write_output(clusters_csv(data), output, "klyngene")
+            return
         if as_json:
             click.echo(json.dumps(data, ensure_ascii=False, indent=2))
             return
         for c in data:
-            click.echo(f"Klynge {c['id']} ({c['kind']}, {c['size']} forslag, samhold {c['cohesion']:.2f}):")
+            click.echo(f"Klynge {c['id']} ({kind_label(c['kind'])}, {c['size']} forslag, samhold {c['cohesion']:.2f}):")
             for m in c["members"]:
                 click.echo(f"    {_short(m, 70):<72} {m['actor'] or ''}")
         if not data:
             click.echo("Ingen klynger.")
         return
     pairs = matcher.duplicates(**kwargs, limit=limit)
+    if as_csv:
+        write_output(pairs_csv(pairs), output, "parene")
+        return
     if as_json:
         click.echo(json.dumps(pairs, ensure_ascii=False, indent=2))
         return
     for p in pairs:
-        click.echo(f"{p['score']:.3f} {p['kind']:<9} {_short(p['a'])}  [{p['a']['actor'] or ''}]")
-        click.echo(f"{'':16}{_short(p['b'])}  [{p['b']['actor'] or ''}]")
-        click.echo(f"{'':16}{p['why']['summary']}")
+        click.echo(f"{p['score']:.3f} {kind_label(p['kind']):<14} {_short(p['a'])}  [{p['a']['actor'] or ''}]")
+        click.echo(f"{'':21}{_short(p['b'])}  [{p['b']['actor'] or ''}]")
+        click.echo(f"{'':21}{p['why']['summary']}")
         if p.get("review"):
-            click.echo(f"{'':16}{review_text(p['review'])}")
+            click.echo(f"{'':21}{review_text(p['review'])}")
     if not pairs:
         click.echo("Ingen par over grensen.")

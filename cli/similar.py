@@ -6,6 +6,7 @@ import click
 
 from cli.context import reading_application
 from cli.duplicates import review_text
+from graph.names import kind_label, type_label
 
 
 @click.command("similar")
@@ -26,9 +27,9 @@ def command(node: str, k: int, include_rejected: bool, as_json: bool) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     n = data["node"]
-    click.echo(f"{n['type']} {n['label']}  [{n['actor'] or 'ingen aktør'}]")
+    click.echo(f"{type_label(n['type'])}: {n['label']}  [{n['actor'] or 'ingen aktør'}]")
     for s in data["similar"]:
-        click.echo(f"  {s['score']:.3f} {s['kind']:<9} {s['label'][:70]}  [{s['actor'] or ''}]")
-        click.echo(f"{'':18}{s['why']['summary']}")
+        click.echo(f"  {s['score']:.3f} {kind_label(s['kind']):<14} {s['label'][:70]}  [{s['actor'] or ''}]")
+        click.echo(f"{'':23}{s['why']['summary']}")
         if s.get("review"):
-            click.echo(f"{'':18}{review_text(s['review'])}")
+            click.echo(f"{'':23}{review_text(s['review'])}")

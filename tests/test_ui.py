@@ -35,6 +35,19 @@ def test_highlight_marks_stems_and_compound_parts_and_escapes():
     assert str(Highlighter.for_query(tokenize, "")("a < b")) == "a &lt; b"
 
 
+def test_highlight_marks_only_what_the_query_says():
+    """Two compounds that only share a part are not a match: "Oslofjord" does not mark "Osloregionen"."""
+    texts = ["Osloregionen og Oslofjorden", "ren fjord", "næringstransport og næringslivet", "Oslo kommune"]
+    tokenize = Tokenizer(vocabulary(texts + ["oslo region fjord næring transport liv"]))
+    mark = Highlighter.for_query(tokenize, "ren Oslofjord")
+    assert mark.words("Osloregionen vil ha en ren Oslofjorden og en fjord") == ["ren", "oslofjorden", "fjord"]
+    assert Highlighter.for_query(tokenize, "grønn næringstransport").words("næringslivet og transport") == [
+        "transport"]
+    assert Highlighter.for_query(tokenize, "samarbeid i regionen").words("Osloregionen") == ["osloregionen"]
+    # Words the search added (a typo correction, a translation) are marked like the query's own.
+    assert Highlighter.for_query(tokenize, "nuclear power", extra=["kommun"]).words("Oslo kommune") == ["kommune"]
+
+
 def test_check_token_is_the_same_rule_as_the_bearer_header(built_home):
     settings = built_home.model_copy(update={"token": "riktig"})
     check_token(settings, " riktig ")

@@ -4,7 +4,8 @@
         &include_rejected=false
 
 Answers a JSON list of pairs {"a": NODE, "b": NODE, "score", "kind", "why", ...} best first,
-or, with clusters=true, a list of clusters (search/clusters.py).
+or, with clusters=true, a list of clusters (search/clusters.py); with format=csv the same as a
+spreadsheet (service/tables.py).
 """
 
 from typing import Annotated
@@ -13,6 +14,8 @@ from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
 from api.deps import ApplicationDep
+from api.negotiation import CSV_RESPONSES, TableFormat, csv_download
+from service.tables import clusters_csv, csv_name, pairs_csv
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -20,7 +23,7 @@ router = APIRouter(prefix="/api", tags=["api"])
 @router.get(
     "/duplicates",
     summary="Duplikater og overlapp",
-    responses={400: {"description": "Ukjent aktør eller ugyldig grense"},
+    responses={**CSV_RESPONSES, 400: {"description": "Ukjent aktør eller ugyldig grense"},
                503: {"description": "Søkeindeksen er ikke bygget ennå"}},
 )
 async def duplicates(
@@ -33,6 +36,7 @@ async def duplicates(
     clusters: Annotated[bool, Query(description="Grupper parene i klynger.")] = False,
     limit: Annotated[int | None, Query(ge=1, le=10000, description="Høyst så mange par/klynger.")] = None,
     include_rejected: Annotated[bool, Query(description="Ta med par som er avvist i en vurdering.")] = False,
+    format: TableFormat = "json",
 ) -> list[dict]:
     """Tiltak og initiativer som er skrevet to ganger («duplicate») eller overlapper («overlap»).
 
@@ -47,4 +51,8 @@ async def duplicates(
             return found[:limit] if limit else found
         return matcher.duplicates(**kwargs, limit=limit)
 
-    return await run_in_threadpool(work)
+    found = await run_in_threadpool(work)
+    if format == "csv":
+        body = clusters_csv(found) if clusters else pairs_csv(found)
+        return csv_download(body, csv_name("overlapp-klynger" if clusters else "overlapp"))
+    return found

@@ -22,14 +22,11 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS
 
 from graph.imports.lists import ImportedList, imported_lists
 from graph.iri import graph_iri
+from graph.names import action_label
 from graph.namespaces import RG
 from graph.store import GraphStore
 
 FALLBACK_VERSION = "0.1.0"  # pyproject.toml's, when the package is not installed (a bare checkout)
-ACTIONS = {  # graph/generations.py actions, as a person would say them
-    "build": "bygget", "import": "import", "remove-import": "fjernet liste", "update": "endret (SPARQL)",
-    "review": "vurdering", "restore": "hentet tilbake", "refresh": "oppdatert", "eldre": "eldre",
-}
 
 try:
     from zoneinfo import ZoneInfo
@@ -94,7 +91,7 @@ class About:
 
     @property
     def change_label(self) -> str:
-        return ACTIONS.get(self.change or "", self.change or "")
+        return action_label(self.change)
 
 
 def _one(store: ox.Store, s, p, g):
