@@ -65,8 +65,8 @@ def create_app(settings: Settings | None = None, embedder=None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.application = Application(settings, embedder, serving=True)
     app.state.sparql = QueryPool(settings.sparql_workers)  # worker processes start on the first query
+    app.state.application = Application(settings, embedder, serving=True, sparql_pool=app.state.sparql)
     install_error_handlers(app)
     # Open data: any web page may read it; writes still need the token.
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "OPTIONS"],

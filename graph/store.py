@@ -60,6 +60,34 @@ def remove_graph(store: ox.Store, name: str) -> int:
     return count
 
 
+class PendingGeneration:
+    """A generation being written. RocksDB lets one process hold it read-write at a time, so
+    the writer opens it, and releases it (flushed) before handing it to another process."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._store: ox.Store | None = None
+
+    def open(self) -> ox.Store:
+        if self._store is None:
+            self._store = ox.Store(str(self.path))
+        return self._store
+
+    def release(self) -> int:
+        """Flush and close this process's handle; returns the triples it holds."""
+        store = self._store or ox.Store(str(self.path))
+        store.flush()
+        triples = len(store)
+        self._store = store = None
+        gc.collect()  # pyoxigraph closes the database when the last reference goes
+        return triples
+
+    def discard(self) -> None:
+        """Drop this process's handle without touching the data (the write failed)."""
+        self._store = None
+        gc.collect()
+
+
 class GraphStore:
     def __init__(self, home: Path, keep: int = KEEP_GENERATIONS, keep_days: float = KEEP_DAYS):
         self.root = Path(home) / "store"
@@ -115,27 +143,29 @@ class GraphStore:
         Writers are serialised by a file lock, so a CLI import and a server import
         cannot lose each other's work. `action` is what the history says wrote it.
         """
+        with self.pending(copy_current, action) as pending:
+            yield pending.open()
+
+    @contextmanager
+    def pending(self, copy_current: bool = True, action: str = "skriving"):
+        """Yield the new generation as a PendingGeneration: `open()` it here, or `release()` it so
+        that another process (a time-limited update worker) can open it; swapped in on success."""
         self.root.mkdir(parents=True, exist_ok=True)
         with open(self.root / "write.lock", "w") as lock_file:
             fcntl.flock(lock_file, fcntl.LOCK_EX)
             seed(self.root)
             name = f"gen-{time.time_ns()}"
             path = self.root / name
-            store = ox.Store(str(path))
+            pending = PendingGeneration(path)
             try:
                 if copy_current and self.exists():
-                    store.bulk_extend(self.reader().quads_for_pattern(None, None, None, None))
-                yield store
-                store.flush()
-                triples = len(store)
+                    pending.open().bulk_extend(self.reader().quads_for_pattern(None, None, None, None))
+                yield pending
+                triples = pending.release()
             except BaseException:
-                del store
-                gc.collect()
+                pending.discard()
                 shutil.rmtree(path, ignore_errors=True)
                 raise
-            # Release RocksDB's lock before anyone opens it read-only.
-            del store
-            gc.collect()
             fsync_tree(path)
             record(self.root, Generation(name, datetime.now(UTC).isoformat(timespec="seconds"), action, triples))
             tmp = self._pointer.with_suffix(".tmp")

@@ -24,7 +24,7 @@ __all__ = ["search_csv", "searches_csv", "pairs_csv", "clusters_csv", "gaps_csv"
 
 SEARCH_COLUMNS = ["søk", "nr", "sikkerhet", "svakt_treff", "type", "navn", "tekst", "innsatsområde",
                   "tiltaksgruppe", "faggruppe_eller_aktør", "strategier", "id", "strategi_id"]
-PAIR_COLUMNS = ["nr", "type", "sikkerhet", "a", "a_type", "a_aktør", "b", "b_type", "b_aktør",
+PAIR_COLUMNS = ["nr", "type", "sikkerhet", "svak", "a", "a_type", "a_aktør", "b", "b_type", "b_aktør",
                 "på_tvers_av_aktører", "begrunnelse", "felles_ord", "vurdering", "a_id", "b_id"]
 CLUSTER_COLUMNS = ["klynge", "type", "forslag_i_klyngen", "sterkeste", "svakeste", "navn", "medlem_type",
                    "aktør", "id"]
@@ -89,6 +89,7 @@ def pairs_csv(pairs: list[dict]) -> bytes:
         rows.append({
             "nr": n, "type": kind_label(p.get("kind")),
             "sikkerhet": p["confidence"] if p.get("confidence") is not None else p.get("score"),
+            "svak": bool(p.get("weak")),  # below the overlap cut (kind "related")
             "a": a.get("label"), "a_type": type_label(a.get("type")), "a_aktør": a.get("actor") or "",
             "b": b.get("label"), "b_type": type_label(b.get("type")), "b_aktør": b.get("actor") or "",
             "på_tvers_av_aktører": bool(p.get("across_actors")), "begrunnelse": why.get("summary") or "",
@@ -111,7 +112,8 @@ def clusters_csv(clusters: list[dict]) -> bytes:
 
 
 def _suggestions(items: list[dict]) -> tuple[str, str]:
-    return (SEPARATOR.join(f"{s['label']} ({s['score']:.2f})" for s in items),
+    return (SEPARATOR.join(f"{s['label']} ({s.get('confidence', s['score']):.2f}{', svak' if s.get('weak') else ''})"
+                           for s in items),
             " ".join(s["id"] for s in items))
 
 

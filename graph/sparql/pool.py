@@ -24,7 +24,9 @@ Dataset semantics (documented in the README):
 """
 
 import ctypes
+import functools
 import json
+import logging
 import os
 import queue
 import socket
@@ -49,19 +51,23 @@ from graph.formats import (
     TURTLE,
     RdfFormat,
 )
+from graph.namespaces import XSD
 from graph.sparql.guard import (
     GraphName,
     QueryRefused,
     QuerySyntaxError,
     check_query,
     check_update,
+    digest,
     refuse_foreign_graphs,
 )
+
+log = logging.getLogger(__name__)
 
 # What answers are written in, in the server's order of preference (Accept ties).
 RESULT_FORMATS = RESULTS_FORMATS  # SELECT and ASK
 GRAPH_FORMATS = (TURTLE, NTRIPLES, JSONLD, RDFXML)  # CONSTRUCT and DESCRIBE
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+XSD_STRING = str(XSD.string)
 STARTUP_TIMEOUT = 30.0
 # rdflib's parser recurses about 15 frames per triple pattern or nesting level; the worker
 # parses on a thread with a large stack so that a few thousand patterns still fit, and a
@@ -126,6 +132,22 @@ class UpdateCheckJob:
 
 
 @dataclass
+class UpdateJob:
+    """An inspected SPARQL Update, run on a new generation (opened read-write here), so that it
+    runs under the same time limit and in the same sandbox as queries."""
+
+    store: str  # path of the new generation; the server has released it
+    update: str
+    digest: str  # of the text the guard inspected
+
+
+@dataclass
+class UpdateCounts:
+    quads_before: int
+    quads_after: int
+
+
+@dataclass
 class GraphsJob:
     """Named graphs and their sizes, for the service description."""
 
@@ -167,6 +189,8 @@ def execute(job, session: _Session):
         return _graph_sizes(session.open(job.store))
     if isinstance(job, UpdateCheckJob):
         return check_update(job.update, session.open(job.store))
+    if isinstance(job, UpdateJob):
+        return _run_update(job)
     inspection = check_query(job.query)  # nothing reaches Oxigraph's evaluator before this
     store = session.open(job.store)
     options = _dataset_options(store, job, inspection.from_iris)
@@ -198,6 +222,24 @@ def execute(job, session: _Session):
     out = _Capped(job.max_bytes)
     ox.serialize(triples, out, format=RDF[fmt].oxigraph, prefixes=prefixes)
     return QueryResult("graph", fmt, out.getvalue(), len(triples))
+
+
+def _run_update(job: UpdateJob) -> UpdateCounts:
+    if digest(job.update) != job.digest:
+        raise QueryRefused("Oppdateringen er ikke den som ble kontrollert.")
+    store = ox.Store(job.store)
+    try:
+        before = len(store)
+        try:
+            store.update(job.update)
+        except SyntaxError as err:
+            raise QuerySyntaxError(f"Ugyldig SPARQL Update: {err}") from None
+        except (OSError, RuntimeError, ValueError) as err:  # e.g. DROP GRAPH of a missing graph
+            raise UserError(f"SPARQL Update feilet, grafen er uendret: {err}") from None
+        store.flush()
+        return UpdateCounts(before, len(store))
+    finally:
+        del store  # release the database before the server opens it again
 
 
 def serialize_graph(triples: list, fmt: RdfFormat, prefixes: dict[str, str]) -> bytes:
@@ -374,6 +416,13 @@ def _isolate_network() -> bool:
         return False
 
 
+@functools.cache
+def _warn_not_isolated() -> None:
+    """Once per process: without a network namespace the guard is the only wall (README, Security)."""
+    log.warning("SPARQL-arbeiderne kjører uten eget nettverksnavnerom (kjernen tillater det ikke); "
+                "bare vakten (graph/sparql/guard.py) hindrer henting av eksterne data.")
+
+
 def _watch_parent() -> None:
     """Exit when the server dies, even in the middle of a long query."""
     parent = os.getppid()
@@ -445,6 +494,8 @@ class _Worker:
             raise OSError("startet ikke")
         hello = self.conn.recv()
         self.ready, self.isolated = True, hello.get("isolated")
+        if not self.isolated:
+            _warn_not_isolated()
 
     def kill(self) -> None:
         self.proc.kill()
@@ -465,8 +516,9 @@ class QueryPool:
         self._started = False
         self._closed = False
 
-    def run(self, job, timeout: float):
-        """Run a job; QueryTimeout after `timeout` seconds of work, PoolBusy after as long waiting."""
+    def run(self, job, timeout: float, what: str = "Spørringen"):
+        """Run a job; QueryTimeout after `timeout` seconds of work, PoolBusy after as long waiting.
+        `what` names the job in the timeout message ("Spørringen", "Oppdateringen")."""
         worker = self._acquire(timeout)
         try:
             worker.wait_ready()
@@ -474,8 +526,8 @@ class QueryPool:
             if not worker.conn.poll(timeout):
                 worker = self._replace(worker)
                 raise QueryTimeout(
-                    f"Spørringen brukte mer enn {timeout:g} sekunder og ble stoppet (query time limit "
-                    "exceeded). Gjør den smalere, f.eks. med LIMIT eller mer presise mønstre."
+                    f"{what} brukte mer enn {timeout:g} sekunder og ble stoppet (time limit exceeded). "
+                    "Gjør den smalere, f.eks. med LIMIT eller mer presise mønstre."
                 )
             reply = worker.conn.recv()
         except (EOFError, OSError) as err:
@@ -491,15 +543,6 @@ class QueryPool:
         if reply[0] == "not_acceptable":
             raise NotAcceptable(reply[1])
         raise _ERRORS[reply[1]](reply[2])
-
-    def network_isolated(self) -> bool | None:
-        """Whether the workers run without network (None until one has started)."""
-        worker = self._acquire(STARTUP_TIMEOUT)
-        try:
-            worker.wait_ready()
-            return worker.isolated
-        finally:
-            self._release(worker)
 
     def close(self) -> None:
         with self._lock:

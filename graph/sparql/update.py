@@ -1,18 +1,16 @@
-"""SPARQL Update: checked against the current generation, applied to a writable new one.
+"""SPARQL Update: the guard's verdict against the current generation.
 
-    inspect_update(reader, text, inspection=None) -> Inspection     the guard's verdict
-    apply_update(writable, text, inspection) -> {"quads_before", "quads_after"}
+    inspect_update(reader, text, inspection=None) -> Inspection
 
 Nothing runs before the guard has passed the text (graph/sparql/guard.py: no LOAD, no
 SERVICE, USING and WITH only on the store's own graphs); the guard parses, it never
-executes. The application layer hands in a new generation (`GraphStore.writer`), which is
-swapped in only if the whole update succeeds, so the served generation never changes in place.
+executes. The update then runs in a sandboxed worker (graph/sparql/pool.py UpdateJob) on a
+new generation that the application layer swaps in only if it succeeds.
 """
 
 import pyoxigraph as ox
 
-from graph.errors import UserError
-from graph.sparql.guard import Inspection, QueryRefused, QuerySyntaxError, check_update, digest, refuse_foreign_graphs
+from graph.sparql.guard import Inspection, QueryRefused, check_update, digest, refuse_foreign_graphs
 
 
 def inspect_update(reader: ox.Store, text: str, inspection: Inspection | None = None) -> Inspection:
@@ -27,17 +25,3 @@ def inspect_update(reader: ox.Store, text: str, inspection: Inspection | None = 
         raise QueryRefused("Oppdateringen er ikke den som ble kontrollert.")
     refuse_foreign_graphs(inspection.graphs, {g.value for g in reader.named_graphs() if isinstance(g, ox.NamedNode)})
     return inspection
-
-
-def apply_update(store: ox.Store, text: str, inspection: Inspection) -> dict:
-    """Run one inspected SPARQL Update request on a writable store; raises UserError."""
-    if inspection.digest != digest(text):
-        raise QueryRefused("Oppdateringen er ikke den som ble kontrollert.")
-    before = len(store)
-    try:
-        store.update(text)
-    except SyntaxError as err:
-        raise QuerySyntaxError(f"Ugyldig SPARQL Update: {err}") from None
-    except (OSError, RuntimeError, ValueError) as err:  # e.g. DROP GRAPH of a missing graph
-        raise UserError(f"SPARQL Update feilet, grafen er uendret: {err}") from None
-    return {"quads_before": before, "quads_after": len(store)}

@@ -1,11 +1,11 @@
-"""The embedding model on ONNX Runtime, int8-quantised: no torch at run time.
+"""The embedding model on ONNX Runtime (int8 or float32): no torch at run time.
 
-`OnnxEmbedder.load(settings)` finds (or exports on first use, see onnx_export.py) the int8
-ONNX folder for settings.model and reads it with onnxruntime; texts are tokenised with the
+`OnnxEmbedder.load(settings)` finds (or exports on first use, see onnx_export.py) the ONNX
+folder for settings.model and settings.embedder and reads it with onnxruntime; texts are tokenised with the
 `tokenizers` library from the folder's tokenizer.json, so tokens are exactly those of the
 torch embedder. The graph itself does mean pooling and L2 normalisation; e5 models get the
 same "query: " / "passage: " prefixes as search/embedding/embedder.py gives them.
-Selected with REGIONGRAF_EMBEDDER=onnx (graph/settings.py).
+Selected with REGIONGRAF_EMBEDDER=onnx (int8) or onnx-fp32 (graph/settings.py).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from search.embedding.embedder import E5_PROMPTS
 
@@ -28,6 +29,7 @@ class OnnxEmbedder:
     """L2-normalised float32 embeddings for queries and passages (same API as Embedder)."""
 
     def __init__(self, folder: Path, name: str, threads: int | None = None):
+        # Lazy: onnxruntime costs ~0.4 s to import (`-X importtime`); the torch runtime never needs it.
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -57,7 +59,7 @@ class OnnxEmbedder:
 
     @classmethod
     def load(cls, settings, progress: bool = True) -> OnnxEmbedder:
-        from search.embedding.onnx_export import ensure
+        from search.embedding.onnx_export import ensure  # lazy: the exporter is needed on first use only
 
         return cls(ensure(settings, progress=progress), settings.model)
 
@@ -85,8 +87,6 @@ class OnnxEmbedder:
         out = np.empty((len(texts), self.dim), np.float32)
         starts = range(0, len(texts), batch_size)
         if show_progress:
-            from tqdm.auto import tqdm
-
             starts = tqdm(starts, desc="Batches", unit="batch")
         for start in starts:
             rows = order[start:start + batch_size]
