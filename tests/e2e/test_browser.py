@@ -440,7 +440,9 @@ def test_every_page_fits_the_screen_with_the_data_line_and_an_icon(sized, site):
 def test_the_neighbourhood_picture_is_drawn_without_graphviz(sized, site):
     """Point 1: every node page with a neighbourhood has its picture (drawn in Python), named and
     described, each box a link; on a phone it scrolls inside its frame, never the page."""
-    sized.goto(site + "/doc/measure/2025-4.1-3")
+    # A strategy: challenges and a sub-goal (curated) on one side, a measure (machine-inferred,
+    # dashed) on the other. Which measures the machine links changes with the overlap model.
+    sized.goto(site + "/doc/strategy/2025-4-p1-3")
     svg = sized.locator("figure.neighbourhood svg")
     assert svg.count() == 1
     assert svg.locator("title").first.text_content().startswith("Nabolaget til")
