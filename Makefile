@@ -7,7 +7,10 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: help venv model build run test bench lint clean
+# axe-core for the browser tests' accessibility checks (tests/e2e/package-lock.json).
+AXE := tests/e2e/node_modules/axe-core/axe.min.js
+
+.PHONY: help venv model build run test e2e-tools bench lint clean
 
 help:
 	@echo "make run    - sett opp alt, bygg grafen og indeksene, start tjenesten på http://127.0.0.1:8000"
@@ -36,7 +39,18 @@ build: model
 run: build
 	$(BIN)/regiongraf serve
 
-test: model
+# The browser tests need axe-core: installed with npm when it is missing (order-only: never reinstalled
+# over an existing tests/e2e/node_modules). Without npm they say so; with CI set they then fail.
+$(AXE):
+	@if command -v npm >/dev/null; then \
+		npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error; \
+	else \
+		echo "npm mangler: nettlesertestene trenger axe-core (apt-get install npm, så make test igjen)." >&2; \
+	fi
+
+e2e-tools: | $(AXE)
+
+test: model | $(AXE)
 	$(BIN)/python -m pytest
 
 bench: model

@@ -13,6 +13,7 @@ from api.http_head import HeadAsGet
 from api.pages.html import STATIC
 from api.routes import (
     diff,
+    docs,
     downloads,
     duplicates,
     gaps,
@@ -38,6 +39,7 @@ from api.routes import (
 )
 from graph.settings import Settings, get_settings
 from graph.sparql.pool import QueryPool
+from graph.views.about import product_version
 from service.application import Application
 
 log = logging.getLogger("regiongraf")
@@ -58,8 +60,11 @@ def create_app(settings: Settings | None = None, embedder=None) -> FastAPI:
     app = FastAPI(
         title="regiongraf",
         description="Kunnskapsgraf og semantisk søk for Osloregionens handlingsprogram.",
-        version="0.1.0",
+        version=product_version(),
         lifespan=lifespan,
+        # /docs and /redoc are served by api/routes/docs.py from local assets (no CDN: they work offline).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.sparql = QueryPool(settings.sparql_workers)  # worker processes start on the first query
@@ -73,7 +78,10 @@ def create_app(settings: Settings | None = None, embedder=None) -> FastAPI:
                    rebuild.router, history.router, linked_data.router, downloads.router, ui_search.router,
                    duplicates.router, similar.router, gaps.router, reviews.router, overlap_report.router,
                    ui_overlaps.router, ui_gaps.router, ui_import.router, ui_reviews.router,
-                   ui_report.router, diff.router, ui_diff.router):
+                   ui_report.router, diff.router, ui_diff.router, docs.router):
         app.include_router(router)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")  # CSS and a little JS for the pages
+    # The OpenAPI UI's scripts and styles (from the fastapi-offline package); before /static, which would
+    # otherwise take the whole prefix.
+    app.mount(docs.OPENAPI_ASSETS_PATH, StaticFiles(directory=docs.OPENAPI_ASSETS), name="openapi-assets")
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")  # CSS, icons and a little JS for the pages
     return app

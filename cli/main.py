@@ -23,6 +23,7 @@ from cli import (
     stats,
     validate,
 )
+from cli.norsk import norwegian_usage
 from graph.errors import UserError
 
 
@@ -50,6 +51,7 @@ for module in (build, stats, validate, export, search, serve, import_, remove_im
     main.add_command(module.command)
 main.add_command(review.review_command)
 main.add_command(review.reviews_command)
+norwegian_usage(main)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 """Names of what staff name: actors, focus areas and node types, looked up and labelled in one place.
 
     type_label("Measure") -> "Tiltak"           type_plural("Measure") -> "Tiltak"
+    kind_label("duplicate") -> "mulig duplikat" basis_label("structure") -> "kuratert struktur"
+    action_label("remove-import") -> "fjernet liste"
     names = Names.of(store)                       cached per store generation
     names.actor("kraftgruppen") -> Actor          IRI, key, label, alternative name, "faggruppe X";
     names.focus_area("5.4") -> FocusArea          IRI, key, notation ("5.4", "4-p1"), label, year;
@@ -37,6 +39,31 @@ PLURALS = {
     "Initiative": "Initiativer (importert)", "Project": "Prosjekter", "Plan": "Planer",
     "ExpertGroup": "Faggrupper", "Organisation": "Organisasjoner", "Programme": "Handlingsprogram",
 }
+# The values scripts see in JSON (the contracts), as people read them on pages, in the CLI and in CSV.
+KIND_LABELS = {  # kind of a pair or a similar node (matching/)
+    "confirmed": "bekreftet", "duplicate": "mulig duplikat", "overlap": "overlapp", "related": "beslektet",
+}
+BASIS_LABELS = {  # the basis of a gap (matching/gaps.py)
+    "structure": "kuratert struktur", "inferred_links": "utledede koblinger",
+}
+ACTION_LABELS = {  # what wrote a store generation (graph/generations.py)
+    "build": "bygget", "import": "import", "remove-import": "fjernet liste", "update": "endret (SPARQL)",
+    "review": "vurdering", "restore": "hentet tilbake", "refresh": "oppdatert", "eldre": "eldre",
+}
+
+
+def kind_label(kind: str | None) -> str:
+    return KIND_LABELS.get(kind or "", kind or "")
+
+
+def basis_label(basis: str | None) -> str:
+    return BASIS_LABELS.get(basis or "", basis or "")
+
+
+def action_label(action: str | None) -> str:
+    return ACTION_LABELS.get(action or "", action or "")
+
+
 class UnknownName(UserError):
     """A name that matches no actor or focus area."""
 

@@ -133,9 +133,10 @@ def find_gaps(matcher, k: int = SUGGESTIONS, programme: str | None = None) -> di
             continue
         reasons = []
         if "structure" in basis:
-            reasons.append("ingen tiltak har dette innsatsområdet (rg:focusArea), heller ikke underområdene")
+            reasons.append("ingen tiltak hører til dette innsatsområdet, heller ikke til underområdene")
         if "inferred_links" in basis:
-            reasons.append(f"ingen av de {len(own)} strategiene er koblet til et tiltak, kuratert eller utledet")
+            reasons.append(f"ingen av de {len(own)} strategiene har et tiltak, verken i handlingsprogrammet "
+                           "eller blant koblingene maskinen har foreslått")
         out_areas.append({
             "id": fa, "type": "FocusArea", "label": a["label"], "notation": a["notation"],
             "basis": basis, "reason": "; ".join(reasons).capitalize() + ".",
@@ -150,7 +151,8 @@ def find_gaps(matcher, k: int = SUGGESTIONS, programme: str | None = None) -> di
         out_strategies.append({
             "id": sid, "type": "Strategy", "label": st["label"], "focus_area": st["focus_area"],
             "focus_area_label": fa.get("label"), "basis": ["structure", "inferred_links"],
-            "reason": "Ingen tiltak gjennomfører strategien: ingen kuratert rg:implements og ingen utledet kobling.",
+            "reason": ("Ingen tiltak gjennomfører strategien, verken i handlingsprogrammet eller blant "
+                       "koblingene maskinen har foreslått."),
             "curated_links": 0, "inferred_links": 0,
             "suggestions": suggestions(matcher, sid, k, year),
         })

@@ -9,8 +9,10 @@ from graph.settings import REPO, Settings
 from service.application import Application
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-# Converted models are shared with the developer's home, so tests never convert twice.
-MODELS = Path(os.environ.get("REGIONGRAF_MODELS", REPO / ".regiongraf" / "models"))
+# Converted models are shared with the developer's home, so tests never convert twice: where the
+# application itself keeps them (REGIONGRAF_MODELS, else $REGIONGRAF_HOME/models, else .regiongraf/models
+# in the checkout), never a second copy in the checkout when REGIONGRAF_HOME points elsewhere.
+MODELS = Settings().models_dir
 
 
 def make_settings(home: Path, **overrides) -> Settings:

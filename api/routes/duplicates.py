@@ -5,7 +5,8 @@
 
 Answers a JSON list of pairs {"a": NODE, "b": NODE, "score", "confidence", "kind", "weak", "why", ...}
 most confident first (score = confidence, the calibrated probability, matching/overlap.py),
-or, with clusters=true, a list of clusters (search/clusters.py).
+or, with clusters=true, a list of clusters (search/clusters.py); with format=csv the same as a
+spreadsheet (service/tables.py).
 """
 
 from typing import Annotated
@@ -14,6 +15,8 @@ from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
 from api.deps import ApplicationDep
+from api.negotiation import CSV_RESPONSES, TableFormat, csv_download
+from service.tables import clusters_csv, csv_name, pairs_csv
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -21,7 +24,7 @@ router = APIRouter(prefix="/api", tags=["api"])
 @router.get(
     "/duplicates",
     summary="Duplikater og overlapp",
-    responses={400: {"description": "Ukjent aktør eller ugyldig grense"},
+    responses={**CSV_RESPONSES, 400: {"description": "Ukjent aktør eller ugyldig grense"},
                503: {"description": "Søkeindeksen er ikke bygget ennå"}},
 )
 async def duplicates(
@@ -36,6 +39,7 @@ async def duplicates(
     include_rejected: Annotated[bool, Query(description="Ta med par som er avvist i en vurdering.")] = False,
     programme: Annotated[str | None, Query(max_length=20, description=(
         "Par innen programåret (f.eks. 2025); standard er det nyeste."))] = None,
+    format: TableFormat = "json",
 ) -> list[dict]:
     """Tiltak og initiativer som er skrevet to ganger («duplicate») eller overlapper («overlap»).
 
@@ -50,4 +54,8 @@ async def duplicates(
             return found[:limit] if limit else found
         return matcher.duplicates(**kwargs, limit=limit)
 
-    return await run_in_threadpool(work)
+    found = await run_in_threadpool(work)
+    if format == "csv":
+        body = clusters_csv(found) if clusters else pairs_csv(found)
+        return csv_download(body, csv_name("overlapp-klynger" if clusters else "overlapp"))
+    return found

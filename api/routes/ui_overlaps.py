@@ -20,6 +20,7 @@ from api.deps import get_application
 from api.errors import status_of
 from api.pages.choices import page
 from api.pages.highlight import Highlighter
+from api.pages.html import root
 from graph.errors import UserError
 from matching.clusters import clusters
 
@@ -39,7 +40,7 @@ def actor_choices(matcher) -> list[dict]:
 def marker_for(tokenizer, pair: dict) -> Highlighter:
     """Marks the words a pair shares (the matcher's shared_terms, tokenized as the index does)."""
     terms = (pair.get("why") or {}).get("shared_terms") or []
-    return Highlighter(tokenizer, [t for word in terms for t in tokenizer(word)])
+    return Highlighter.for_query(tokenizer, " ".join(terms))
 
 
 def overlaps(request: Request, matcher, actor: str | None, across: bool, kind: str = "",
@@ -72,7 +73,12 @@ def overlap_page(
     vurdert: Annotated[str, Query(max_length=20)] = "",
     programme: Annotated[str, Query(max_length=20)] = "",
 ):
-    ctx = {"active": "/overlapp", "actor": actor, "across": across, "kind": kind if kind in KINDS else "",
+    csv_query = urlencode([(k, v) for k, v in (("actor", actor), ("across_actors", "true" if across else ""),
+                                               ("include_rejected", "true" if rejected else ""),
+                                               ("clusters", "true" if view == "clusters" else ""),
+                                               ("format", "csv")) if v])
+    ctx = {"active": "/overlapp", "actor": actor, "csv_url": f"{root(request)}/api/duplicates?{csv_query}",
+           "across": across, "kind": kind if kind in KINDS else "",
            "view": "clusters" if view == "clusters" else "pairs", "n": n, "kinds": KINDS, "rejected": rejected,
            "pairs": [], "clusters": [], "total": 0, "actors": [], "error": None, "actor_label": None,
            "saved": SAVED.get(vurdert), "review_next": here(request) if request.app.state.settings.token else None}
