@@ -60,7 +60,27 @@ def remove_graph(store: ox.Store, name: str) -> int:
     return count
 
 
+def open_store(settings):
+    """The store the settings name (REGIONGRAF_STORE): embedded Oxigraph on disk under
+    `settings.home` (the default), or a SPARQL 1.1 server (graph/remote/store.py).
+
+    Both give the same interface: generation(), exists(), reader(), dataset(), history(),
+    open_generation(id), writer(copy_current, action), sparql_source(generation), key. A reader
+    offers the part of pyoxigraph's Store API our code reads with: query() (SELECT, ASK,
+    CONSTRUCT, DESCRIBE; use_default_graph_as_union, default_graph, named_graphs),
+    quads_for_pattern(), named_graphs(), contains_named_graph() and len(); a writer is a
+    writable pyoxigraph Store on both.
+    """
+    if settings.remote:
+        from graph.remote.store import RemoteStore
+
+        return RemoteStore(settings)
+    return GraphStore(settings.home, settings.keep_generations, settings.keep_days)
+
+
 class GraphStore:
+    remote = False
+
     def __init__(self, home: Path, keep: int = KEEP_GENERATIONS, keep_days: float = KEEP_DAYS):
         self.root = Path(home) / "store"
         self.keep = keep
@@ -68,6 +88,15 @@ class GraphStore:
         self._pointer = self.root / "CURRENT"
         self._readers: dict[str, ox.Store] = {}
         self._lock = threading.Lock()
+
+    @property
+    def key(self) -> str:
+        """Names this store among others in one process (caches are kept per store)."""
+        return str(self.root)
+
+    def sparql_source(self, generation: str) -> str:
+        """What a SPARQL worker opens to read `generation` (graph/sparql/pool.py): its directory."""
+        return str(self.root / generation)
 
     # -- reading ---------------------------------------------------------
     def generation(self) -> str | None:

@@ -21,7 +21,7 @@ from graph.errors import NotFound, UserError
 from graph.iri import expand
 from graph.names import Names
 from graph.reviews import read_reviews
-from graph.store import GraphStore
+from graph.store import open_store
 from matching import overlap
 from matching.clusters import clusters as make_clusters
 from matching.explain import GraphFacts, reasons
@@ -39,7 +39,7 @@ class Matcher:
     def __init__(self, settings, index: SearchIndex | None = None):
         self.settings = settings
         self.index = index or SearchIndex.load(settings.index_dir)
-        self.store = GraphStore(settings.home)
+        self.store = open_store(settings)
         self.props = overlap.Proposals(self.index)
         self._decisions: tuple[str | None, Decisions] | None = None
         self._lock = threading.Lock()

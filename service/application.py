@@ -6,6 +6,8 @@
     app.reviews()                                         the staff's decisions, with `active`
     app.calibrate()                                       refit the overlap confidence with them
     app.catch_up()                                        -> WriteResult | None
+    app.follow()                                          a replica on a remote store keeps up with
+                                                          writes made elsewhere -> WriteResult | None
     app.searcher() | app.matcher() | app.embedder()       the loaded model and indexes, shared
     app.status()                                          what /health reports
 
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -36,12 +39,13 @@ from graph.build import apply_build, prepare_build, source_graphs
 from graph.imports.lists import find_list
 from graph.imports.prepare import prepare
 from graph.iri import graph_iri
+from graph.remote.store import WriteConflict
 from graph.reviews import Review, new_review, read_reviews, record_review, reviews_graph, sync_review_links
 from graph.revision import derived_revision, source_revision, stamp_derived, stamp_source
 from graph.settings import Settings
 from graph.sparql.guard import Inspection
 from graph.sparql.update import apply_update, inspect_update
-from graph.store import GraphStore, remove_graph, replace_graph
+from graph.store import open_store, remove_graph, replace_graph
 from graph.validate import validate_graph
 from matching.calibrate import Calibration, calibrate
 from matching.inferred import infer_links
@@ -57,6 +61,8 @@ from service.result import RefreshResult, WriteResult
 log = logging.getLogger("regiongraf.service")
 Progress = Callable[[str], None] | None
 INDEX_MISSING = "søkeindeksen er ikke bygget"
+LINKS_LAG = "de utledede lenkene henger etter grafen"
+WRITE_ATTEMPTS = 3
 
 
 def _quiet(_msg: str) -> None:
@@ -67,13 +73,15 @@ class Application:
     def __init__(self, settings: Settings, embedder: Embedder | None = None, serving: bool = False):
         self.settings = settings
         self.serving = serving
-        self.store = GraphStore(settings.home, settings.keep_generations, settings.keep_days)
+        self.store = open_store(settings)
         self._embedder = embedder
         self._searcher: Searcher | None = None
         self._matcher: Matcher | None = None
         self._loading = threading.Lock()
-        # One write at a time in this process; GraphStore's file lock serialises processes.
+        # One write at a time in this process; GraphStore's file lock serialises processes (a remote
+        # store's pointer switch is a compare-and-swap: a write that loses is tried again).
         self._writing = threading.RLock()
+        self._links_lag_since: float | None = None
 
     # -- the model and the indexes, loaded once and shared ------------------------------
     def embedder(self) -> Embedder:
@@ -132,7 +140,7 @@ class Application:
         if source is None or manifest.get("source_revision") != source:
             return "søkeindeksen henger etter grafen"
         if derived_revision(reader, base) != source:
-            return "de utledede lenkene henger etter grafen"
+            return LINKS_LAG
         return None
 
     def status(self) -> dict:
@@ -291,13 +299,48 @@ class Application:
         progress(f"Oppdaterer avledede data: {reason} ...")
         return self.refresh(progress)
 
+    def follow(self, progress: Progress = None) -> WriteResult | None:
+        """Keep this replica up with writes made through other processes (a remote store).
+
+        The graph itself is read from the store, so it is current within `store_poll` seconds;
+        what is local is the search index, brought up to date here by content hash (only texts
+        that changed are embedded). The inferred links live in the graph and are made by the
+        process that wrote; only when they still lag after `store_grace` seconds (that process
+        died) does this replica recompute them. None when nothing lagged."""
+        if not self.store.exists():
+            return None
+        reason = self.lagging()
+        if reason is None:
+            self._links_lag_since = None
+            return None
+        progress = progress or _quiet
+        if reason == LINKS_LAG:
+            now = time.monotonic()
+            since = self._links_lag_since = self._links_lag_since or now
+            if now - since < self.settings.store_grace:
+                return None
+            self._links_lag_since = None
+            progress(f"Oppdaterer avledede data: {reason} ...")
+            return self.refresh(progress)
+        progress(f"Oppdaterer søkeindeksen: {reason} ...")
+        with self._writing:
+            refreshed = self._refresh(progress, with_links=False)
+        return WriteResult("refresh", self.store.generation(), {}, refreshed)
+
     # -- the one write path ------------------------------------------------------------
     def _write(self, action: str, apply: Callable, refresh: bool, progress, copy_current: bool = True) -> WriteResult:
         with self._writing:
-            with self.store.writer(copy_current=copy_current, action=action) as w:
-                details = apply(w)
-                sync_review_links(w, self.settings.base_iri)
-                stamp_source(w, self.settings.base_iri)
+            for attempt in range(1, WRITE_ATTEMPTS + 1):
+                try:
+                    with self.store.writer(copy_current=copy_current, action=action) as w:
+                        details = apply(w)
+                        sync_review_links(w, self.settings.base_iri)
+                        stamp_source(w, self.settings.base_iri)
+                    break
+                except WriteConflict:  # another replica wrote first: apply again on top of its write
+                    if attempt == WRITE_ATTEMPTS:
+                        raise
+                    log.info("Skrivingen kolliderte med en annen (%s); prøver igjen", action)
             result = WriteResult(action, self.store.generation(), details)
             # A build creates the derived data; other writes keep up those that exist, so a
             # graph built with --graph-only stays model-free until `regiongraf build` or a search.
@@ -308,8 +351,9 @@ class Application:
                 result.refresh = RefreshResult(skipped=True)
             return result
 
-    def _refresh(self, progress) -> RefreshResult:
-        """Index, then inferred links. Failures become warnings: the write they follow stands."""
+    def _refresh(self, progress, with_links: bool = True) -> RefreshResult:
+        """Index, then inferred links (unless `with_links` is False). Failures become warnings: the
+        write they follow stands."""
         out = RefreshResult()
         base = self.settings.base_iri
         revision = source_revision(self.store.reader(), base)
@@ -323,6 +367,8 @@ class Application:
             log.exception("Søkeindeksen ble ikke oppdatert")
             out.warnings.append(f"Søkeindeksen ble ikke oppdatert ({err}); det prøves igjen ved neste "
                                 "skriving eller oppstart.")
+            return out
+        if not with_links:
             return out
         try:
             links = infer_links(self.matcher(), progress=progress)

@@ -40,7 +40,7 @@ from fastapi.responses import JSONResponse, Response
 
 from api.deps import get_application, get_settings, get_store, require_token
 from api.pages.sparql_page import page
-from graph.errors import UserError
+from graph.errors import NotReady, UserError
 from graph.formats import HTML, RDF, RESULTS, RESULTS_JSON, TURTLE, Format, lookup, names_list, negotiate
 from graph.namespaces import PREFIXES
 from graph.settings import Settings
@@ -145,7 +145,7 @@ def _status(err: Exception) -> tuple[int, dict]:
         return 503, {"Retry-After": str(err.retry_after)}
     if isinstance(err, PoolBusy):
         return 503, {"Retry-After": "1"}
-    if isinstance(err, StoreMissing):
+    if isinstance(err, StoreMissing | NotReady):  # no graph yet; a remote store that does not answer
         return 503, {}
     if isinstance(err, UserError):
         return 400, {}
@@ -186,7 +186,7 @@ async def _answer(request: Request, params: dict[str, list[str]], settings: Sett
         return _error(request, wanted, 503, "Grafen er ikke bygget ennå. Kjør 'regiongraf build' først.", query)
     protocol = "default-graph-uri" in params or "named-graph-uri" in params
     job = QueryJob(
-        store=str(store.root / gen),
+        store=store.sparql_source(gen),
         query=query,
         default_graphs=params.get("default-graph-uri", []) if protocol else None,
         named_graphs=params.get("named-graph-uri", []) if protocol else None,
@@ -338,7 +338,7 @@ async def _update(request: Request, params: dict[str, list[str]], settings: Sett
     app = get_application(request)
     try:
         # The guard parses in a sandboxed worker, under the time limit; only then is anything run.
-        inspection = await _run(request, settings, pool, UpdateCheckJob(str(store.root / gen), updates[0]))
+        inspection = await _run(request, settings, pool, UpdateCheckJob(store.sparql_source(gen), updates[0]))
         # The application layer writes a new generation, then refreshes the index and inferred links.
         result = await run_in_threadpool(lambda: app.update(updates[0], inspection=inspection, progress=log.info))
     except (UserError, WorkerFailed) as err:
@@ -354,7 +354,7 @@ async def _service_description(request: Request, wanted: Wanted, store: GraphSto
     gen = store.generation()
     if gen is not None:
         try:
-            sizes = await _run(request, settings, pool, GraphsJob(str(store.root / gen)))
+            sizes = await _run(request, settings, pool, GraphsJob(store.sparql_source(gen)))
         except (UserError, WorkerFailed):
             sizes = None  # the description is still useful without the dataset
     fmt = RDF[wanted.graph or TURTLE.name]

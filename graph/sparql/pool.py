@@ -37,7 +37,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from graph.errors import Busy, UserError
+from graph.errors import Busy, NotReady, UserError
 from graph.formats import (
     JSONLD,
     NTRIPLES,
@@ -97,14 +97,16 @@ class WorkerFailed(RuntimeError):
 
 
 _ERRORS = {
-    cls.__name__: cls for cls in (QuerySyntaxError, QueryRefused, ResultTooLarge, UserError, WorkerFailed)
+    cls.__name__: cls for cls in (QuerySyntaxError, QueryRefused, ResultTooLarge, UserError, WorkerFailed, NotReady)
 }
 
 
 # -- jobs and answers --------------------------------------------------------
 @dataclass
 class QueryJob:
-    store: str  # path of the generation to read
+    # The generation to read: its directory (embedded store), or a RemoteSpec (graph/remote/spec.py)
+    # naming the server and the state's graphs; the query then runs on the server.
+    store: object
     query: str
     # The protocol's default-graph-uri / named-graph-uri; None = not given.
     default_graphs: list[str] | None = None
@@ -121,7 +123,7 @@ class QueryJob:
 class UpdateCheckJob:
     """The guard's check of a SPARQL Update (answered with its Inspection); nothing is written."""
 
-    store: str  # path of the current generation, opened read-only: Oxigraph's parser needs one
+    store: object  # the current generation (as in QueryJob): Oxigraph's parser needs a read-only store
     update: str
 
 
@@ -129,7 +131,7 @@ class UpdateCheckJob:
 class GraphsJob:
     """Named graphs and their sizes, for the service description."""
 
-    store: str
+    store: object
 
 
 @dataclass
@@ -148,17 +150,18 @@ class GraphSizes:
 
 # -- inside a worker ---------------------------------------------------------
 class _Session:
-    """What a worker keeps between jobs: the open generation."""
+    """What a worker keeps between jobs: the open generation (or the remote state's reader)."""
 
     def __init__(self):
         self.path: str | None = None
-        self.store: ox.Store | None = None
+        self.store = None
 
-    def open(self, path: str) -> ox.Store:
-        if path != self.path:
+    def open(self, source):
+        key = source if isinstance(source, str) else source.key
+        if key != self.path:
             self.store = None  # close the old generation first
-            self.store = ox.Store.read_only(path)
-            self.path = path
+            self.store = ox.Store.read_only(source) if isinstance(source, str) else source.open()
+            self.path = key
         return self.store
 
 
@@ -166,7 +169,9 @@ def execute(job, session: _Session):
     if isinstance(job, GraphsJob):
         return _graph_sizes(session.open(job.store))
     if isinstance(job, UpdateCheckJob):
-        return check_update(job.update, session.open(job.store))
+        # A remote store's updates run on an in-memory copy (graph/remote/store.py): the parse
+        # needs only some read-only Oxigraph store, never the server.
+        return check_update(job.update, session.open(job.store) if isinstance(job.store, str) else None)
     inspection = check_query(job.query)  # nothing reaches Oxigraph's evaluator before this
     store = session.open(job.store)
     options = _dataset_options(store, job, inspection.from_iris)
@@ -214,7 +219,7 @@ def used_prefixes(triples, prefixes: dict[str, str]) -> dict[str, str]:
     return {p: ns for p, ns in prefixes.items() if any(iri.startswith(ns) for iri in iris)}
 
 
-def _dataset_options(store: ox.Store, job: QueryJob, from_iris: list[str]) -> dict:
+def _dataset_options(store, job: QueryJob, from_iris: list[str]) -> dict:
     protocol = job.default_graphs is not None or job.named_graphs is not None
     known = {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
     if protocol:
@@ -356,7 +361,7 @@ def _solutions_json(variables: list[str], rows, out: _Capped) -> int:
     return count
 
 
-def _graph_sizes(store: ox.Store) -> GraphSizes:
+def _graph_sizes(store) -> GraphSizes:
     counts = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
     graphs = sorted((row["g"].value, int(row["n"].value)) for row in counts)
     total = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
@@ -387,8 +392,10 @@ def _watch_parent() -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def worker_main(fd: int) -> None:
-    isolated = _isolate_network()  # must happen while the process has a single thread
+def worker_main(fd: int, network: bool = False) -> None:
+    # must happen while the process has a single thread; a worker for a remote store needs the
+    # network to reach it (README: the guard is then the wall, and the store's own settings)
+    isolated = False if network else _isolate_network()
     _watch_parent()
     sys.setrecursionlimit(PARSE_RECURSION_LIMIT)
     threading.stack_size(PARSE_STACK_BYTES)
@@ -422,16 +429,17 @@ def _serve(fd: int, isolated: bool) -> None:
 _ROOT = str(Path(__file__).resolve().parents[2])
 _BOOT = (
     "import sys; sys.path.insert(0, sys.argv[1]); "
-    "from graph.sparql.pool import worker_main; worker_main(int(sys.argv[2]))"
+    "from graph.sparql.pool import worker_main; worker_main(int(sys.argv[2]), sys.argv[3] == 'net')"
 )
 
 
 class _Worker:
-    def __init__(self):
+    def __init__(self, network: bool = False):
         mine, theirs = socket.socketpair()
         fd = theirs.fileno()
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", _BOOT, _ROOT, str(fd)], pass_fds=(fd,), stdin=subprocess.DEVNULL
+            [sys.executable, "-c", _BOOT, _ROOT, str(fd), "net" if network else "isolated"], pass_fds=(fd,),
+            stdin=subprocess.DEVNULL,
         )
         theirs.close()
         self.conn = Connection(mine.detach())
@@ -458,8 +466,9 @@ class QueryPool:
     `run` blocks its thread, never the event loop: call it from a thread pool.
     """
 
-    def __init__(self, size: int = 2):
+    def __init__(self, size: int = 2, network: bool = False):
         self.size = size
+        self.network = network  # workers keep the network (a remote store); otherwise isolated
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
         self._started = False
@@ -516,7 +525,7 @@ class QueryPool:
                 raise WorkerFailed("Spørringstjenesten er stengt.")
             if not self._started:
                 for _ in range(self.size):
-                    self._idle.put(_Worker())
+                    self._idle.put(_Worker(self.network))
                 self._started = True
         try:
             return self._idle.get(timeout=timeout)
@@ -527,7 +536,7 @@ class QueryPool:
 
     def _replace(self, worker: _Worker) -> _Worker:
         worker.kill()
-        return _Worker()
+        return _Worker(self.network)
 
     def _release(self, worker: _Worker) -> None:
         with self._lock:

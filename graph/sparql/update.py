@@ -22,7 +22,7 @@ def inspect_update(reader: ox.Store, text: str, inspection: Inspection | None = 
     workers, under the time limit); it must be about this very text.
     """
     if inspection is None:
-        inspection = check_update(text, reader)
+        inspection = check_update(text, reader if isinstance(reader, ox.Store) else None)
     elif inspection.digest != digest(text):
         raise QueryRefused("Oppdateringen er ikke den som ble kontrollert.")
     refuse_foreign_graphs(inspection.graphs, {g.value for g in reader.named_graphs() if isinstance(g, ox.NamedNode)})
