@@ -13,6 +13,7 @@ from cli import (
     history,
     import_,
     overlap_report,
+    publish,
     remove_import,
     restore,
     review,
@@ -45,7 +46,7 @@ def main():
 
 
 for module in (build, stats, validate, export, search, serve, import_, remove_import, duplicates, similar, gaps,
-               overlap_report, calibrate, history, restore):
+               overlap_report, calibrate, history, restore, publish):
     main.add_command(module.command)
 main.add_command(review.review_command)
 main.add_command(review.reviews_command)

@@ -31,6 +31,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rdflib import Graph
@@ -82,6 +83,7 @@ class Application:
         # store's pointer switch is a compare-and-swap: a write that loses is tried again).
         self._writing = threading.RLock()
         self._links_lag_since: float | None = None
+        self.followed: dict | None = None  # what follow() last did (a replica on a remote store)
 
     # -- the model and the indexes, loaded once and shared ------------------------------
     def embedder(self) -> Embedder:
@@ -148,8 +150,11 @@ class Application:
         generation = self.store.generation()
         if generation is None:
             return {"generation": None, "index": None, "lagging": "ingen graf er bygget"}
-        return {"generation": generation, "index": current_version(self.settings.index_dir),
-                "lagging": self.lagging()}
+        out = {"generation": generation, "index": current_version(self.settings.index_dir), "lagging": self.lagging()}
+        if self.settings.remote:  # a replica: which store, and what it last did to follow writes from elsewhere
+            out["store"] = self.settings.store
+            out["followed"] = self.followed
+        return out
 
     def validate(self, sources: list[Path] | None = None) -> tuple[list, int]:
         """SHACL results for the stored graph, or for documents (`sources`) without building;
@@ -325,7 +330,10 @@ class Application:
         progress(f"Oppdaterer søkeindeksen: {reason} ...")
         with self._writing:
             refreshed = self._refresh(progress, with_links=False)
-        return WriteResult("refresh", self.store.generation(), {}, refreshed)
+        result = WriteResult("refresh", self.store.generation(), {}, refreshed)
+        self.followed = {"generation": result.generation, "index": refreshed.index, "warnings": refreshed.warnings,
+                         "time": datetime.now(UTC).isoformat(timespec="seconds")}
+        return result
 
     # -- the one write path ------------------------------------------------------------
     def _write(self, action: str, apply: Callable, refresh: bool, progress, copy_current: bool = True) -> WriteResult:

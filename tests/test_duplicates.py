@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from graph.publish.export import export
 from graph.settings import get_settings
-from graph.store import GraphStore
+from graph.store import open_store
 from service.application import Application
 from tests.conftest import copy_home
 
@@ -108,7 +108,7 @@ def test_similar_lists_other_actors_and_unknown_is_not_found(matcher, partner_ho
 
 def test_inferred_graph_has_links_with_provenance_and_is_replaced_on_rebuild(partner_home, tmp_path):
     settings = copy_home(partner_home, tmp_path / "home")
-    store = GraphStore(settings.home)
+    store = open_store(settings)
     inferred = ox.NamedNode(f"{settings.base_iri}/graph/inferred")
 
     def mappings():

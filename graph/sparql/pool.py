@@ -417,9 +417,9 @@ def _serve(fd: int, isolated: bool) -> None:
             reply = ("ok", execute(job, session))
         except NotAcceptable as err:
             reply = ("not_acceptable", err.kind)
-        except UserError as err:
-            name = type(err).__name__
-            reply = ("error", name if name in _ERRORS else "UserError", str(err))
+        except UserError as err:  # the nearest kind the server knows (a remote store's StoreUnavailable: NotReady)
+            name = next(c.__name__ for c in type(err).__mro__ if c.__name__ in _ERRORS)
+            reply = ("error", name, str(err))
         except Exception as err:  # noqa: BLE001 - reported to the server, never lost
             reply = ("error", "WorkerFailed", f"{type(err).__name__}: {err}")
         conn.send(reply)
