@@ -380,14 +380,16 @@ class RemoteStore:
 
     # -- tests and tools ----------------------------------------------------------------------
     def stored_graphs(self) -> set[str]:
-        """Every graph on the server under this store's namespace (tests check nothing leaks)."""
+        """Every graph version on the server under this store's namespace, without the pointer
+        and history graphs (tests check that nothing leaks)."""
         doc = self.client.select(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
                                  f"FILTER(STRSTARTS(STR(?g), {_lit(self.ns)})) }}")
-        return {b["g"]["value"] for b in doc.get("results", {}).get("bindings", [])}
+        return {b["g"]["value"] for b in doc.get("results", {}).get("bindings", [])} - {self.pointer,
+                                                                                         self.history_graph}
 
     def destroy(self) -> None:
         """Remove everything this store holds on the server (tests)."""
-        self._drop(sorted(self.stored_graphs()))
+        self._drop(sorted(self.stored_graphs() | {self.pointer, self.history_graph}))
         self.cache_pointer(None)
 
 
