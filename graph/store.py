@@ -109,6 +109,13 @@ class GraphStore:
     def exists(self) -> bool:
         return self.generation() is not None
 
+    def age(self) -> float:
+        """Seconds since the current generation was committed (0 without one)."""
+        gen = self.generation()
+        if gen is None:
+            return 0.0
+        return max(0.0, time.time() - os.stat(self.root / gen).st_mtime)
+
     def reader(self) -> ox.Store:
         """Read-only view of the current generation (cached until the pointer moves)."""
         gen = self.generation()

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,7 +81,6 @@ class Application:
         # One write at a time in this process; GraphStore's file lock serialises processes (a remote
         # store's pointer switch is a compare-and-swap: a write that loses is tried again).
         self._writing = threading.RLock()
-        self._links_lag_since: float | None = None
         self.followed: dict | None = None  # what follow() last did (a replica on a remote store)
 
     # -- the model and the indexes, loaded once and shared ------------------------------
@@ -316,15 +314,15 @@ class Application:
             return None
         reason = self.lagging()
         if reason is None:
-            self._links_lag_since = None
             return None
+        if reason == INDEX_MISSING and derived_revision(self.store.reader(), self.settings.base_iri) is None:
+            return None  # a graph built --graph-only: model-free here too, as on the embedded store
         progress = progress or _quiet
         if reason == LINKS_LAG:
-            now = time.monotonic()
-            since = self._links_lag_since = self._links_lag_since or now
-            if now - since < self.settings.store_grace:
+            # The process that wrote makes the links right after its write; recompute them here only
+            # when that write is older than the grace period (that process died or failed).
+            if self.store.age() < self.settings.store_grace:
                 return None
-            self._links_lag_since = None
             progress(f"Oppdaterer avledede data: {reason} ...")
             return self.refresh(progress)
         progress(f"Oppdaterer søkeindeksen: {reason} ...")

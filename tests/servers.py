@@ -97,7 +97,7 @@ def _oxigraph(folder: Path) -> Server:
     port = free_port()
     log = folder / "oxigraph.log"
     proc = subprocess.Popen([binary, "serve", "--location", str(folder / "data"), "--bind", f"127.0.0.1:{port}",
-                             "--timeout-s", "30"], stdout=open(log, "wb"), stderr=subprocess.STDOUT,
+                             "--timeout-s", "4"], stdout=open(log, "wb"), stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL)
     _wait(f"http://127.0.0.1:{port}/query", proc, 60, log=log)
     url = f"oxigraph+http://127.0.0.1:{port}"
@@ -139,7 +139,7 @@ Charset = UTF-8
 EnabledGzipContent = 0
 [SPARQL]
 ResultSetMaxRows = 1000000
-MaxQueryExecutionTime = 120
+MaxQueryExecutionTime = 15
 MaxQueryCostEstimationTime = 0
 """
 

@@ -61,6 +61,11 @@ class AnswerCache:
                 return item[0]
             return None
 
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
     def put(self, key, value, size: int) -> None:
         if size > CACHE_ONE:
             return

@@ -117,6 +117,13 @@ class RemoteStore:
     def exists(self) -> bool:
         return self.state() is not None
 
+    def age(self) -> float:
+        """Seconds since the current state was written (0 without one)."""
+        state = self.state()
+        if state is None:
+            return 0.0
+        return max(0.0, (datetime.now(UTC) - datetime.fromisoformat(state.time)).total_seconds())
+
     def reader(self) -> RemoteReader:
         from graph.store import StoreMissing
 
