@@ -310,6 +310,17 @@ class Application:
         that changed are embedded). The inferred links live in the graph and are made by the
         process that wrote; only when they still lag after `store_grace` seconds (that process
         died) does this replica recompute them. None when nothing lagged."""
+        result = None
+        for _ in range(2):  # the index, then (when due) the links
+            step = self._follow_step(progress or _quiet)
+            if step is None:
+                return result
+            result = step
+            if step.refresh.warnings:  # failed: the watcher tries again later
+                return result
+        return result
+
+    def _follow_step(self, progress) -> WriteResult | None:
         if not self.store.exists():
             return None
         reason = self.lagging()
@@ -317,7 +328,6 @@ class Application:
             return None
         if reason == INDEX_MISSING and derived_revision(self.store.reader(), self.settings.base_iri) is None:
             return None  # a graph built --graph-only: model-free here too, as on the embedded store
-        progress = progress or _quiet
         if reason == LINKS_LAG:
             # The process that wrote makes the links right after its write; recompute them here only
             # when that write is older than the grace period (that process died or failed).
