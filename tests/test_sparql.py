@@ -24,6 +24,7 @@ from graph.settings import Settings
 from graph.sparql import pool as sparql_pool
 from graph.sparql.pool import QueryJob, QueryPool, ResultTooLarge
 from graph.store import GraphStore, open_store
+from tests.conftest import TEST_STORE
 from tests.listener import Listener
 
 BASE = "https://data.osloregionen.no"
@@ -217,6 +218,9 @@ def test_deeply_nested_groups_are_checked_in_the_worker(client):
     (in the test process this query is refused: tests/test_sparql_guard.py)."""
     query = "SELECT * WHERE " + "{ " * 200 + "?s a ?t" + " }" * 200
     r = client.post("/sparql", data={"query": query})
+    if TEST_STORE == "virtuoso":  # the guard passes it; Virtuoso's own parser stops at a lower depth
+        assert r.status_code == 400 and "nested too deep" in r.json()["error"], r.text
+        return
     assert r.status_code == 200, r.text
     assert len(r.json()["results"]["bindings"]) == 8
 

@@ -111,13 +111,14 @@ class RemoteReader:
         """Like pyoxigraph's Store.query: the dataset is this state's graphs, by the same rules."""
         if substitutions:
             raise ValueError("substitutions støttes ikke mot et eksternt lager")
-        rewritten = rewrite_graph_names(query, self._named, missing=NOTHING)
+        protocol = default_graph is not None or named_graphs is not None
+        rewritten = rewrite_graph_names(query, self._named, missing=NOTHING, drop_from=protocol)
         text = rewritten.text
         if base_iri:
             text = f"BASE <{base_iri}>\n{text}"
         if prefixes:
             text = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in prefixes.items()) + text
-        if default_graph is not None or named_graphs is not None:
+        if protocol:
             defaults = [self._stored(g) for g in _as_list(default_graph)]
             named = [self._stored(g) for g in _as_list(named_graphs)] if named_graphs is not None else []
         elif rewritten.has_from:

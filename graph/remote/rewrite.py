@@ -54,13 +54,19 @@ def _tokens(text: str):
         pos = m.end()
 
 
-def rewrite_graph_names(text: str, mapping: dict[str, str], missing: str | None = None) -> Rewritten:
+def rewrite_graph_names(text: str, mapping: dict[str, str], missing: str | None = None,
+                        drop_from: bool = False) -> Rewritten:
     """`text` with every graph named after GRAPH / FROM / FROM NAMED replaced by `mapping[name]`.
 
     A named graph that is not in `mapping` becomes `missing` when given (an IRI that holds
     nothing), so that no other graph on the server can be reached by its stored name.
+    `drop_from` removes the FROM clauses (the protocol's dataset replaces them, SPARQL 1.1
+    Protocol 2.1.4; Virtuoso would merge the two). GROUP_CONCAT gets its default separator
+    written out, which Virtuoso requires.
     """
+    text = _separators(text)
     out: list[str] = []
+    dropping = False
     prefixes: dict[str, str] = {}
     base = ""
     expect = None  # "prefix-name", "prefix-iri", "base", "graph"
@@ -90,7 +96,11 @@ def rewrite_graph_names(text: str, mapping: dict[str, str], missing: str | None 
             out.append(tok)
             continue
         if expect == "graph" and upper == "NAMED":
-            out.append(tok)
+            if not dropping:
+                out.append(tok)
+            continue
+        if expect == "graph" and dropping and kind in ("iri", "pname"):
+            expect, dropping = None, False
             continue
         if expect == "graph" and kind in ("iri", "pname"):
             name = _resolve(kind, tok, prefixes, base)
@@ -110,6 +120,9 @@ def rewrite_graph_names(text: str, mapping: dict[str, str], missing: str | None 
         elif upper in ("GRAPH", "FROM"):
             expect = "graph"
             has_from = has_from or upper == "FROM"
+            if upper == "FROM" and drop_from:
+                dropping = True
+                continue
         out.append(tok)
     return Rewritten("".join(out), has_from)
 
@@ -122,3 +135,36 @@ def _resolve(kind: str, tok: str, prefixes: dict[str, str], base: str) -> str | 
     if prefix not in prefixes:
         return None
     return prefixes[prefix] + re.sub(r"\\(.)", r"\1", local)
+
+
+def _separators(text: str) -> str:
+    """GROUP_CONCAT(...) without SEPARATOR gets `; SEPARATOR=" "` (the default, written out)."""
+    if "group_concat" not in text.lower():
+        return text
+    out: list[str] = []
+    stack: list[list] = []  # per open GROUP_CONCAT: [depth at its "(", saw SEPARATOR]
+    depth = 0
+    previous = ""
+    pending = False
+    for kind, tok in _tokens(text):
+        if kind == "word" and previous not in ("?", "$") and tok.upper() == "GROUP_CONCAT":
+            pending = True
+        elif tok == "(":
+            depth += 1
+            if pending:
+                stack.append([depth, False])
+                pending = False
+        elif tok == ")":
+            if stack and stack[-1][0] == depth:
+                if not stack[-1][1]:
+                    out.append(' ; SEPARATOR=" "')
+                stack.pop()
+            depth -= 1
+        elif kind == "word" and tok.upper() == "SEPARATOR" and stack and stack[-1][0] == depth:
+            stack[-1][1] = True
+        elif kind not in ("ws", "comment"):
+            pending = False
+        if kind not in ("ws", "comment"):
+            previous = tok
+        out.append(tok)
+    return "".join(out)
