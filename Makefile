@@ -34,7 +34,7 @@ venv: $(STAMP)
 model: venv
 	$(BIN)/python -m search.embedding.e5_convert
 	@# The ONNX int8 backend is opt-in (README, Search); its export is made here when it is chosen.
-	@if [ "$${REGIONGRAF_EMBEDDER:-torch}" = onnx ]; then $(BIN)/python -m search.embedding.onnx_export; fi
+	@case "$${REGIONGRAF_EMBEDDER:-torch}" in onnx*) $(BIN)/python -m search.embedding.onnx_export;; esac
 
 build: model
 	$(BIN)/regiongraf build

@@ -90,9 +90,10 @@ def create_app(settings: Settings | None = None, embedder=None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.application = Application(settings, embedder, serving=True)
     # Worker processes start on the first query; with a remote store they need the network to reach it.
+    # The application runs SPARQL updates on the same workers, under their own time limit.
     app.state.sparql = QueryPool(settings.sparql_workers, network=settings.remote)
+    app.state.application = Application(settings, embedder, serving=True, sparql_pool=app.state.sparql)
     install_error_handlers(app)
     # Open data: any web page may read it; writes still need the token.
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "OPTIONS"],

@@ -1,55 +1,38 @@
-"""Precision and recall of duplicates/overlaps and of inferred measure -> strategy links.
+"""Precision and recall of duplicates/overlaps and of inferred measure -> strategy links on the
+old development sets, new model against the old scoring.
 
 Builds a temporary home with the 2025 document and the partner list
-data/partners/eksempel-fylke.csv, then compares `regiongraf duplicates` at the calibrated
-thresholds (search/overlap.py) with the hand-judged pairs in bench/devset_pairs.json, and
-the inferred strategy links (search/strategy_links.py) with bench/devset_strategies.json.
+data/partners/eksempel-fylke.csv, then compares `regiongraf duplicates` with the hand-judged
+pairs in bench/devset_pairs.json, and the inferred strategy links with
+bench/devset_strategies.json, for the overlap model (matching/overlap.py) and for the previous
+scoring (bench/old_overlap.py).
 
 - "pairs": every pair the command prints (duplicate or overlap) against the pairs judged
-  duplicate or overlap. Precision counts printed pairs judged "none" as wrong; pairs
-  judged "uncertain" count neither way; printed pairs nobody judged are reported (they
-  are counted as wrong in `precision_strict`).
-- "duplicates": pairs printed as kind "duplicate" against pairs judged duplicate (an
-  overlap printed as duplicate is wrong).
+  duplicate or overlap. Precision counts printed pairs judged "none" as wrong; pairs judged
+  "uncertain" count neither way; printed pairs nobody judged are reported (and counted as
+  wrong in `precision_strict`). This set judges mostly pairs of measures and the old candidates
+  (measures and initiatives), so pairs with strategies, plans and the like are mostly unjudged.
+- "duplicates": pairs printed as kind "duplicate" against pairs judged duplicate.
 - "across actors": the pairs between the programme and the partner list only.
-The thresholds were chosen on this same set, so the first rows are in-sample; the
-"2-fold" row re-chooses the overlap threshold on half of the judged pairs and measures
-on the other half (20 random splits), an honest estimate for new data. A raw-cosine
-baseline (best threshold on the set) shows what the calibration buys.
+
+Both sets are IN-SAMPLE for both methods: the old thresholds were chosen on them, and the new
+calibrator was fitted on devset_pairs.json (with judged_tune.json) and its implements cut chosen
+on devset_strategies.json. The held-out figures are in bench/overlap_quality.py.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import random
 import tempfile
 import time
 from pathlib import Path
 
 from bench.report import write
-from graph.settings import REPO, Settings
+from graph.settings import REPO
 
 DEVSET = REPO / "bench" / "devset_pairs.json"
 DEVSET_STRATEGIES = REPO / "bench" / "devset_strategies.json"
 POSITIVE = ("duplicate", "overlap")
-
-
-def prepare_home(home: Path, embedder=None):
-    """A home with the document, the partner list and built indexes; returns (settings, embedder)."""
-    from search.embedding.embedder import Embedder
-    from service.application import Application
-
-    models = os.environ.get("REGIONGRAF_MODELS")
-    settings = Settings(home=home, models=Path(models) if models else REPO / ".regiongraf" / "models")
-    quiet = lambda *_: None  # noqa: E731
-    app = Application(settings, embedder or Embedder.load(settings))
-    app.build(progress=quiet)
-    dev = json.loads(DEVSET.read_text())
-    partner = REPO / dev["partner_file"]
-    app.import_list(partner.read_bytes(), partner.name, dev["actor"], progress=quiet)
-    embedder = app.embedder()
-    return settings, embedder
 
 
 def load_labels(base: str) -> dict[frozenset, str]:
@@ -81,45 +64,8 @@ def score_pairs(pairs: list[dict], labels: dict[frozenset, str], kinds=POSITIVE,
             "precision": round(p, 3), "recall": round(r, 3), "f1": round(f, 3), "precision_strict": round(strict, 3)}
 
 
-def sweep(candidates: list[tuple[frozenset, float]], labels: dict, keys=None) -> list[tuple[float, dict]]:
-    """(threshold, scores) for every distinct score, treating all pairs at/above it as printed."""
-    out = []
-    for t in sorted({round(s, 4) for _, s in candidates}, reverse=True):
-        printed = [{"a": {"id": sorted(k)[0]}, "b": {"id": sorted(k)[1]}, "kind": "overlap"}
-                   for k, s in candidates if s >= t]
-        out.append((t, score_pairs(printed, labels, keys=keys)))
-    return out
-
-
-def best_threshold(candidates, labels, keys=None) -> float:
-    return max(sweep(candidates, labels, keys), key=lambda ts: (ts[1]["f1"], ts[0]))[0]
-
-
-def two_fold(candidates, labels, rounds: int = 20) -> dict:
-    judged = [k for k, v in labels.items() if v != "uncertain"]
-    totals = {"tp": 0, "fp": 0, "fn": 0}
-    rng = random.Random(0)
-    for _ in range(rounds):
-        rng.shuffle(judged)
-        half = len(judged) // 2
-        for train, test in ((judged[:half], judged[half:]), (judged[half:], judged[:half])):
-            t = best_threshold(candidates, labels, set(train))
-            printed = [{"a": {"id": sorted(k)[0]}, "b": {"id": sorted(k)[1]}, "kind": "overlap"}
-                       for k, s in candidates if s >= t]
-            got = score_pairs(printed, labels, keys=set(test))
-            for key in totals:
-                totals[key] += got[key]
-    p, r, f = _prf(totals["tp"], totals["fp"], totals["fn"])
-    return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(f, 3)}
-
-
-def strategy_quality(matcher) -> dict:
-    from matching.strategy_links import infer_strategy_links
-
+def strategy_quality(predicted: set[tuple[str, str]], prefix: str) -> dict:
     dev = json.loads(DEVSET_STRATEGIES.read_text())["measures"]
-    prefix = f"{matcher.settings.base_iri}/id/"
-    units = matcher.index.units
-    predicted = {(units[link.measure].id, units[link.strategy].id) for link in infer_strategy_links(matcher.props)}
     tp = fp = fn = 0
     for m, judged in dev.items():
         mid = prefix + m
@@ -131,67 +77,69 @@ def strategy_quality(matcher) -> dict:
         fn += len(pos - got)
     p, r, f = _prf(tp, fp, fn)
     return {"tp": tp, "fp": fp, "fn": fn, "precision": round(p, 3), "recall": round(r, 3), "f1": round(f, 3),
-            "links": len(predicted)}
+            "printed": len(predicted)}
+
+
+def old_pairs(index) -> list[dict]:
+    from bench import old_overlap
+
+    props = old_overlap.Proposals(index)
+    units = index.units
+    out = []
+    for p in old_overlap.find_pairs(props):
+        across = not (set(units[p.a].actors) & set(units[p.b].actors))
+        out.append({"a": {"id": units[p.a].id}, "b": {"id": units[p.b].id}, "kind": p.kind, "score": p.score,
+                    "across_actors": across})
+    return out
 
 
 def evaluate(matcher) -> tuple[list[dict], dict]:
-    from matching import overlap
+    from bench import old_overlap
+    from matching.strategy_links import infer_strategy_links
 
     base = matcher.settings.base_iri
+    prefix = f"{base}/id/"
     labels = load_labels(base)
-    pairs = matcher.duplicates(explain=False)
-    cross = [p for p in pairs if p["across_actors"]]
     cross_keys = {k for k in labels if any("/initiative/" in i for i in k) and any("/measure/" in i for i in k)}
-    # Every kNN candidate with its score, for the sweep, the 2-fold estimate and the baseline.
-    low = matcher.duplicates(min_score=-1.0, explain=False)
-    cand = [(frozenset((p["a"]["id"], p["b"]["id"])), p["score"]) for p in low]
-    raw = [(frozenset((p["a"]["id"], p["b"]["id"])), p["cosine"]) for p in low]
-    raw_t = best_threshold(raw, labels)
-    raw_best = dict(sweep(raw, labels))[raw_t]
-    found = {k for k, _ in cand}
+    units = matcher.index.units
+    rows = []
+    for name, pairs in (("new", matcher.duplicates(explain=False)), ("old", old_pairs(matcher.index))):
+        cross = [p for p in pairs if p["across_actors"]]
+        rows += [
+            {"what": f"{name}: pairs (duplicate+overlap)", **score_pairs(pairs, labels)},
+            {"what": f"{name}: duplicates (kind)", **score_pairs(pairs, labels, kinds=("duplicate",),
+                                                                truth=("duplicate",))},
+            {"what": f"{name}: across actors", **score_pairs(cross, labels, keys=cross_keys)},
+        ]
+    new_links = {(units[link.measure].id, units[link.strategy].id) for link in infer_strategy_links(matcher.com)}
+    old_links = {(units[link.measure].id, units[link.strategy].id)
+                 for link in old_overlap.infer_strategy_links(old_overlap.Proposals(matcher.index))}
+    rows.append({"what": "new: measure -> strategy links", **strategy_quality(new_links, prefix)})
+    rows.append({"what": "old: measure -> strategy links", **strategy_quality(old_links, prefix)})
     positives = [k for k, v in labels.items() if v in POSITIVE]
-    rows = [
-        {"what": "pairs (duplicate+overlap)", "threshold": overlap.OVERLAP_SCORE, **score_pairs(pairs, labels)},
-        {"what": "duplicates (kind)", "threshold": overlap.DUPLICATE_SCORE,
-         **score_pairs(pairs, labels, kinds=("duplicate",), truth=("duplicate",))},
-        {"what": "across actors", "threshold": overlap.OVERLAP_SCORE,
-         **score_pairs(cross, labels, keys=cross_keys)},
-        {"what": "pairs, 2-fold (threshold re-chosen)", "threshold": None, **two_fold(cand, labels)},
-        {"what": "baseline: raw e5 cosine, best threshold", "threshold": raw_t, **raw_best},
-    ]
-    for t in (0.28, 0.30, 0.34, 0.38, 0.42):
-        printed = [p for p in low if p["score"] >= t]
-        rows.append({"what": f"sweep: score >= {t}", "threshold": t,
-                     **score_pairs([{**p, "kind": "overlap"} for p in printed], labels)})
-    strat = strategy_quality(matcher)
-    rows.append({"what": "measure -> strategy links", "threshold": None, **strat})
     extra = {
-        "thresholds": {"overlap": overlap.OVERLAP_SCORE, "duplicate": overlap.DUPLICATE_SCORE,
-                       "duplicate_lexical": overlap.DUPLICATE_LEXICAL, "lexical_weight": overlap.LEXICAL_WEIGHT,
-                       "k": overlap.K},
+        "cuts": matcher.com.cuts,
         "devset": {"pairs": len(labels), "positives": len(positives),
                    "by_label": {lab: sum(1 for v in labels.values() if v == lab) for lab in set(labels.values())}},
-        "knn_candidate_recall": round(sum(1 for k in positives if k in found) / max(1, len(positives)), 3),
-        "unjudged_printed": [sorted(k) for k in {frozenset((p["a"]["id"], p["b"]["id"])) for p in pairs}
-                             if k not in labels],
+        "in_sample": "both methods were tuned on these sets; held-out figures: bench/overlap_quality.py",
     }
     return rows, extra
 
 
 def main() -> None:
+    from bench.overlap_data import homes_dir, prepare_home
     from matching.matcher import Matcher
 
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="rg-dupq-") as tmp:
-        settings, _ = prepare_home(Path(tmp))
+        settings = prepare_home("dev", (homes_dir() or Path(tmp)) / "dev")
         setup = time.perf_counter() - start
         rows, extra = evaluate(Matcher(settings))
     extra["setup_seconds"] = round(setup, 1)
-    cols = ("what", "threshold", "printed", "tp", "fp", "fn", "unjudged", "precision", "recall", "f1")
-    rows = [{c: r.get(c) for c in cols} | {k: v for k, v in r.items() if k not in cols} for r in rows]
-    write("duplicates_quality", "Duplikater og overlapp: presisjon og dekning (utviklingssett)", rows, extra)
-    share, k = extra["knn_candidate_recall"], extra["thresholds"]["k"]
-    print(f"kNN-kandidater dekker {share:.0%} av de positive parene (k={k})")
+    cols = ("what", "printed", "tp", "fp", "fn", "unjudged", "precision", "precision_strict", "recall", "f1")
+    rows = [{c: r.get(c) for c in cols} for r in rows]
+    write("duplicates_quality", "Duplikater og overlapp: presisjon og dekning (gamle utviklingssett, i utvalget)",
+          rows, extra)
 
 
 if __name__ == "__main__":

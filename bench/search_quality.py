@@ -457,7 +457,7 @@ def experiments(searcher, embedder, devset: list[dict], names: list[str]) -> lis
     module = searcher_mod.fusion
     for name, rrf in (("RRF k=20", lambda d, b: fusion.rrf(d, b, k=20)),
                       ("RRF dense weight 2", lambda d, b: fusion.rrf(d, b, w_dense=2.0))):
-        searcher_mod.fusion = _Shim(rrf=rrf, weighted=fusion.weighted, ranks=fusion.ranks)
+        searcher_mod.fusion = _Shim(rrf=rrf, ranks=fusion.ranks)
         run(name)
     searcher_mod.fusion = module
     # Check, not a change: the glossary without the entries whose English words appear in

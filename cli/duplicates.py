@@ -23,7 +23,7 @@ def _short(node: dict, width: int = 60) -> str:
 @click.option("--across-actors", is_flag=True, help="Bare par der de to er foreslått av ulike aktører.")
 @click.option("--actor", help="Bare par der én av de to er foreslått av denne aktøren (navn, nøkkel eller IRI).")
 @click.option("--min-score", type=click.FloatRange(-1, 1),
-              help="Laveste skår (standard: den kalibrerte grensen for overlapp; lavere gir også «related»).")
+              help="Laveste sikkerhet, 0–1 (standard: grensen for overlapp; lavere gir også svake par, «related»).")
 @click.option("--clusters", is_flag=True, help="Grupper parene i klynger av forslag som alle sier omtrent det samme.")
 @click.option("--limit", type=click.IntRange(1), help="Høyst så mange par.")
 @click.option("--include-rejected", is_flag=True,
@@ -33,11 +33,14 @@ def command(across_actors: bool, actor: str | None, min_score: float | None, clu
             limit: int | None, include_rejected: bool, as_json: bool) -> None:
     """Finn duplikater og overlapp blant tiltak og importerte initiativer, beste først.
 
-    Hvert par har en skår, en type («duplicate» = samme forslag skrevet to ganger,
-    «overlap» = ulike forslag om det samme, verdt å samordne) og en begrunnelse: felles ord
-    og det de har felles i grafen (innsatsområde, tiltaksgruppe, strategi, prosjekt).
-    Bygger på nærmeste-nabo-søk i søkeindeksen. Vurderte par (regiongraf review) slår
-    modellen: godtatte står først som «confirmed», avviste er utelatt.
+    Alle slags forpliktelser er med: tiltak, importerte initiativer, strategier, delmål, mål,
+    utfordringer, innsatsområder, planer og prosjekter. Hvert par har en sikkerhet (0–1,
+    anslått sannsynlighet for at paret er verdt å samordne; «score» er den samme), en type
+    («duplicate» = samme forslag skrevet to ganger, «overlap» = verdt å samordne, «related» =
+    svak, under grensen) og en begrunnelse: felles ord, felles plass i grafen og hva som
+    trakk sikkerheten opp. Kandidatene finnes med det samme hybridsøket som `search` bruker.
+    Vurderte par (regiongraf review) slår modellen: godtatte står først som «confirmed»,
+    avviste er utelatt.
     """
     matcher = reading_application().matcher()
     kwargs = {"across_actors": across_actors, "actor": actor, "min_score": min_score,
@@ -61,7 +64,8 @@ def command(across_actors: bool, actor: str | None, min_score: float | None, clu
         click.echo(json.dumps(pairs, ensure_ascii=False, indent=2))
         return
     for p in pairs:
-        click.echo(f"{p['score']:.3f} {p['kind']:<9} {_short(p['a'])}  [{p['a']['actor'] or ''}]")
+        kind = f"{p['kind']} (svak)" if p["weak"] else p["kind"]
+        click.echo(f"{p['score']:.3f} {kind:<9} {_short(p['a'])}  [{p['a']['actor'] or ''}]")
         click.echo(f"{'':16}{_short(p['b'])}  [{p['b']['actor'] or ''}]")
         click.echo(f"{'':16}{p['why']['summary']}")
         if p.get("review"):

@@ -27,9 +27,9 @@ def command(k: int, as_json: bool) -> None:
     for a in data["focus_areas"]:
         click.echo(f"  {a['notation']} {a['label']}  ({', '.join(a['basis'])})")
         for s in a["suggestions"]:
-            click.echo(f"      {s['score']:.3f} {s['label'][:70]}  [{s['actor'] or ''}]")
+            click.echo(f"      {s['score']:.3f}{' svak' if s['weak'] else ''} {s['label'][:70]}  [{s['actor'] or ''}]")
     click.echo("Strategier uten tiltak:")
     for st in data["strategies"]:
         click.echo(f"  {st['label'][:90]}  ({st['focus_area_label'] or ''})")
         for s in st["suggestions"][:3]:
-            click.echo(f"      {s['score']:.3f} {s['label'][:70]}  [{s['actor'] or ''}]")
+            click.echo(f"      {s['score']:.3f}{' svak' if s['weak'] else ''} {s['label'][:70]}  [{s['actor'] or ''}]")

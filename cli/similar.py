@@ -14,7 +14,10 @@ from cli.duplicates import review_text
 @click.option("--include-rejected", is_flag=True, help="Ta med par som er avvist i en vurdering.")
 @click.option("--json", "as_json", is_flag=True, help="Skriv ut som JSON.")
 def command(node: str, k: int, include_rejected: bool, as_json: bool) -> None:
-    """De nærmeste tiltakene og initiativene fra andre aktører enn nodens egen.
+    """De nærmeste tiltakene og initiativene fra andre aktører enn nodens egen, med sikkerhet.
+
+    Sikkerheten (0–1) er den samme som i `duplicates`; de under grensen for overlapp er
+    «related» og merket svake.
 
     NODE er en IRI eller en kort form som «measure/2025-4.1-3» eller
     «initiative/nav-3». Virker for alle noder i søkeindeksen (også strategier og
@@ -28,7 +31,8 @@ def command(node: str, k: int, include_rejected: bool, as_json: bool) -> None:
     n = data["node"]
     click.echo(f"{n['type']} {n['label']}  [{n['actor'] or 'ingen aktør'}]")
     for s in data["similar"]:
-        click.echo(f"  {s['score']:.3f} {s['kind']:<9} {s['label'][:70]}  [{s['actor'] or ''}]")
+        kind = f"{s['kind']} (svak)" if s["weak"] else s["kind"]
+        click.echo(f"  {s['score']:.3f} {kind:<9} {s['label'][:70]}  [{s['actor'] or ''}]")
         click.echo(f"{'':18}{s['why']['summary']}")
         if s.get("review"):
             click.echo(f"{'':18}{review_text(s['review'])}")

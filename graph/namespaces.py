@@ -1,4 +1,4 @@
-"""RDF namespaces used across the project."""
+"""RDF namespaces used across the project: every vocabulary IRI is spelt here, once."""
 
 from rdflib import Namespace
 from rdflib.namespace import DCAT, DCTERMS, ORG, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD
@@ -9,6 +9,8 @@ FIBO_GAO = Namespace("https://spec.edmcouncil.org/fibo/ontology/FND/GoalsAndObje
 SSSOM = Namespace("https://w3id.org/sssom/")
 SEMAPV = Namespace("https://w3id.org/semapv/vocab/")
 SH = Namespace("http://www.w3.org/ns/shacl#")
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 
 PREFIXES = {
     "rg": RG,

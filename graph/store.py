@@ -65,7 +65,9 @@ def open_store(settings):
     `settings.home` (the default), or a SPARQL 1.1 server (graph/remote/store.py).
 
     Both give the same interface: generation(), exists(), reader(), dataset(), history(),
-    open_generation(id), writer(copy_current, action), sparql_source(generation), key. A reader
+    open_generation(id), can_restore(), writer(copy_current, action), pending(copy_current,
+    action) (a remote store's pending state is in memory: `path` None), sparql_source(generation),
+    key. A reader
     offers the part of pyoxigraph's Store API our code reads with: query() (SELECT, ASK,
     CONSTRUCT, DESCRIBE; use_default_graph_as_union, default_graph, named_graphs),
     quads_for_pattern(), named_graphs(), contains_named_graph() and len(); a writer is a
@@ -76,6 +78,34 @@ def open_store(settings):
 
         return RemoteStore(settings)
     return GraphStore(settings.home, settings.keep_generations, settings.keep_days)
+
+
+class PendingGeneration:
+    """A generation being written. RocksDB lets one process hold it read-write at a time, so
+    the writer opens it, and releases it (flushed) before handing it to another process."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._store: ox.Store | None = None
+
+    def open(self) -> ox.Store:
+        if self._store is None:
+            self._store = ox.Store(str(self.path))
+        return self._store
+
+    def release(self) -> int:
+        """Flush and close this process's handle; returns the triples it holds."""
+        store = self._store or ox.Store(str(self.path))
+        store.flush()
+        triples = len(store)
+        self._store = store = None
+        gc.collect()  # pyoxigraph closes the database when the last reference goes
+        return triples
+
+    def discard(self) -> None:
+        """Drop this process's handle without touching the data (the write failed)."""
+        self._store = None
+        gc.collect()
 
 
 class GraphStore:
@@ -93,6 +123,10 @@ class GraphStore:
     def key(self) -> str:
         """Names this store among others in one process (caches are kept per store)."""
         return str(self.root)
+
+    def can_restore(self) -> bool:
+        """Whether earlier generations are kept, so that a write can be undone with `restore`."""
+        return self.keep > 0 or self.keep_days > 0
 
     def sparql_source(self, generation: str) -> str:
         """What a SPARQL worker opens to read `generation` (graph/sparql/pool.py): its directory."""
@@ -151,27 +185,29 @@ class GraphStore:
         Writers are serialised by a file lock, so a CLI import and a server import
         cannot lose each other's work. `action` is what the history says wrote it.
         """
+        with self.pending(copy_current, action) as pending:
+            yield pending.open()
+
+    @contextmanager
+    def pending(self, copy_current: bool = True, action: str = "skriving"):
+        """Yield the new generation as a PendingGeneration: `open()` it here, or `release()` it so
+        that another process (a time-limited update worker) can open it; swapped in on success."""
         self.root.mkdir(parents=True, exist_ok=True)
         with open(self.root / "write.lock", "w") as lock_file:
             fcntl.flock(lock_file, fcntl.LOCK_EX)
             seed(self.root)
             name = f"gen-{time.time_ns()}"
             path = self.root / name
-            store = ox.Store(str(path))
+            pending = PendingGeneration(path)
             try:
                 if copy_current and self.exists():
-                    store.bulk_extend(self.reader().quads_for_pattern(None, None, None, None))
-                yield store
-                store.flush()
-                triples = len(store)
+                    pending.open().bulk_extend(self.reader().quads_for_pattern(None, None, None, None))
+                yield pending
+                triples = pending.release()
             except BaseException:
-                del store
-                gc.collect()
+                pending.discard()
                 shutil.rmtree(path, ignore_errors=True)
                 raise
-            # Release RocksDB's lock before anyone opens it read-only.
-            del store
-            gc.collect()
             fsync_tree(path)
             record(self.root, Generation(name, datetime.now(UTC).isoformat(timespec="seconds"), action, triples))
             tmp = self._pointer.with_suffix(".tmp")

@@ -122,3 +122,18 @@ def reasons(tokenizer, facts: GraphFacts, a_id: str, a_text: str, b_id: str, b_t
     terms = shared_terms(tokenizer, a_text, b_text)
     context = facts.shared(a_id, b_id)
     return {"shared_terms": terms, "shared_context": context, "summary": summary(terms, context)}
+
+
+def evidence(calibrator, features) -> list[dict]:
+    """What moved the confidence: each feature's push on the log-odds (weight x standardised
+    value, search/calibration.py), strongest first; features the model does not use are left out."""
+    from matching.features import LABELS, NAMES
+
+    values = {n: float(v) for n, v in zip(NAMES, features, strict=True)}
+    if list(calibrator.names) != list(NAMES):
+        return []
+    pushes = calibrator.contributions(values)
+    out = [{"feature": n, "label": LABELS.get(n, n), "value": round(values[n], 4), "push": round(p, 3)}
+           for n, p in pushes.items() if abs(p) >= 0.05]
+    out.sort(key=lambda e: -abs(e["push"]))
+    return out

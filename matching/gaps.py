@@ -8,17 +8,17 @@ Two bases, always said per gap:
   linked to it there (search/strategy_links.py); a focus area with strategies is a gap on
   this basis when none of them is served either way.
 
-For each gap the closest measures and initiatives anywhere in the graph are suggested,
-found by nearest-neighbour search from the gap's own vector (its description or text)
-and scored like duplicates (search/overlap.py), with the reasons.
+For each gap the measures and initiatives most likely to serve it are suggested: the gap's
+own text searched as every commitment is (search/batch.py), scored with the overlap model's
+calibrated confidence (matching/overlap.py), with the reasons; a suggestion below the
+overlap cut says it is weak.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
 from graph.iri import graph_iri
 from graph.namespaces import RG
+from matching import overlap
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -83,26 +83,22 @@ def area_served(fa: str, areas: dict, measure_areas: dict) -> int:
 
 
 def suggestions(matcher, node_id: str, k: int = SUGGESTIONS) -> list[dict]:
-    idx, props = matcher.index, matcher.props
+    """The measures and initiatives most likely to serve a gap, by the overlap model's
+    confidence (matching/overlap.py), best first; each says whether it is `weak`."""
+    idx, com = matcher.index, matcher.com
     row = idx.row_of.get(node_id)
     if row is None:
         return []
-    cos, nbr = props.neighbours(np.array([row]), 4 * k)
     decisions = matcher.decisions()  # a pair staff rejected is not suggested again
-    scored = []
-    for c, j in zip(cos[0].tolist(), nbr[0].tolist(), strict=True):
-        if j < 0 or j == row or decisions.rejected(node_id, idx.units[j].id):
-            continue
-        sem = float(props.semantic(np.array([row]), np.array([j]), np.array([c], dtype=np.float64))[0])
-        scored.append(props.pair(row, j, c, sem))
-    scored.sort(key=lambda p: -p.score)
-    top = scored[:k]
+    partner = com.proposal & (com.owner != com.owner[row])
+    partner[[r for r in range(len(partner)) if partner[r] and decisions.rejected(node_id, idx.units[r].id)]] = False
+    top = overlap.neighbours(com, row, partner, k)
     facts = matcher.facts([row] + [p.b for p in top])
     out = []
     for p in top:
         item = matcher.pair_json(p, facts)
-        out.append({**item["b"], "score": item["score"], "why": item["why"],
-                    "focus_areas": idx.units[p.b].focus_areas[:1]})
+        out.append({**item["b"], "score": item["score"], "confidence": item["confidence"], "kind": item["kind"],
+                    "weak": item["weak"], "why": item["why"], "focus_areas": idx.units[p.b].focus_areas[:1]})
     return out
 
 

@@ -2,13 +2,18 @@
 
 A NODE is {"id", "type", "label", "text", "actor", "actor_id", "graph"}; `actor` is the
 label of rg:proposedBy (the expert group of a measure, the importing organisation of an
-initiative). A pair is {"a": NODE, "b": NODE, "score", "kind", "cosine", "semantic",
-"lexical", "why"}; see search/overlap.py for the scores and search/explain.py for "why".
+initiative; null for a node nobody proposed, such as a strategy or a plan). A pair is
+{"a": NODE, "b": NODE, "score", "confidence", "kind", "weak", "features", "semantic", "lexical",
+"cosine", "across_actors", "why"}: `score` IS the calibrated `confidence` (the estimated
+probability that staff would call the pair worth coordinating, matching/confidence.py), the
+same number wherever the pair appears; `kind` is duplicate | overlap | related and `weak` is
+true exactly for `related` (below the overlap cut); `features` are the model's inputs
+(matching/features.py); "why" (matching/explain.py) adds the shared words, the shared place
+in the graph and what pushed the confidence up or down. See matching/overlap.py.
 
 Staff decisions (graph/reviews.py) are applied last, to what scoring proposed
-(matching/reviews.py): `duplicates` and `similar` are the scored lists
-(`scored_duplicates`, `scored_similar`) with rejected pairs dropped and accepted pairs
-confirmed.
+(matching/reviews.py): `duplicates` and `similar` are the scored lists (`scored_duplicates`,
+`scored_similar`) with rejected pairs dropped and accepted pairs confirmed.
 """
 
 from __future__ import annotations
@@ -24,7 +29,9 @@ from graph.reviews import read_reviews
 from graph.store import open_store
 from matching import overlap
 from matching.clusters import clusters as make_clusters
-from matching.explain import GraphFacts, reasons
+from matching.confidence import load_calibrator
+from matching.explain import GraphFacts, evidence, reasons
+from matching.features import NAMES
 from matching.reviews import Decisions
 from search.index.version import SearchIndex
 
@@ -40,7 +47,7 @@ class Matcher:
         self.settings = settings
         self.index = index or SearchIndex.load(settings.index_dir)
         self.store = open_store(settings)
-        self.props = overlap.Proposals(self.index)
+        self.com = overlap.Commitments(self.index, load_calibrator(settings))
         self._decisions: tuple[str | None, Decisions] | None = None
         self._lock = threading.Lock()
 
@@ -75,15 +82,20 @@ class Matcher:
     # -- pairs -----------------------------------------------------------------
     def pair_json(self, p: overlap.Pair, facts: GraphFacts | None) -> dict:
         a, b = self.node(p.a), self.node(p.b)
+        vecs = self.index.vectors
         out = {
-            "a": a, "b": b, "score": round(p.score, 4), "kind": p.kind,
-            "cosine": round(p.cosine, 4), "semantic": round(p.semantic, 4), "lexical": round(p.lexical, 4),
-            "across_actors": not (set(self.index.units[p.a].actors) & set(self.index.units[p.b].actors)),
+            "a": a, "b": b, "score": round(p.confidence, 4), "confidence": round(p.confidence, 4),
+            "kind": p.kind, "weak": p.weak,
+            "semantic": round(p.feature("semantic"), 4), "lexical": round(p.feature("shared_terms"), 4),
+            "cosine": round(float(vecs[p.a] @ vecs[p.b]), 4),
+            "features": {n: round(float(v), 4) for n, v in zip(NAMES, p.features, strict=True)},
+            "across_actors": bool(self.com.across(np.array([p.a]), np.array([p.b]))[0]),
         }
         if facts is not None:
             ua, ub = self.index.units[p.a], self.index.units[p.b]
             out["why"] = reasons(self.index.lexical.tokenizer, facts, ua.id, overlap.unit_text(ua),
                                  ub.id, overlap.unit_text(ub))
+            out["why"]["evidence"] = evidence(self.com.calibrator, p.features)
         return out
 
     def facts(self, rows) -> GraphFacts:
@@ -92,11 +104,13 @@ class Matcher:
     def scored_duplicates(self, across_actors: bool = False, actor: str | None = None,
                           min_score: float | None = None, limit: int | None = None,
                           explain: bool = True) -> list[dict]:
-        """Pairs best first, as scored (see overlap.find_pairs); no staff decisions applied."""
+        """Pairs best first, as scored (see overlap.find_pairs); no staff decisions applied.
+        `min_score` is a confidence (0-1); without it the overlap cut applies, and below it pairs
+        are listed as weak "related"."""
         if min_score is not None and not -1.0 <= float(min_score) <= 1.0:
-            raise UserError("min_score må være et tall mellom -1 og 1.")
+            raise UserError("min_score må være en sikkerhet mellom 0 og 1 (under 0: alle kandidater).")
         actor_iri = self.resolve_actor(actor)
-        pairs = overlap.find_pairs(self.props, min_score=min_score, actor=actor_iri, across_actors=across_actors)
+        pairs = overlap.find_pairs(self.com, min_confidence=min_score, actor=actor_iri, across_actors=across_actors)
         if limit is not None:
             pairs = pairs[:limit]
         facts = self.facts([r for p in pairs for r in (p.a, p.b)]) if explain else None
@@ -106,18 +120,18 @@ class Matcher:
         return make_clusters(self.duplicates(**kwargs))
 
     def scored_similar(self, node: str, k: int = 10) -> dict:
-        """The k nearest proposals of other actors, as scored; no staff decisions applied."""
+        """The k nearest commitments of other actors, as scored; no staff decisions applied."""
         if not isinstance(k, int) or not 1 <= k <= MAX_SIMILAR:
             raise UserError(f"Antall (k) må være et heltall fra 1 til {MAX_SIMILAR}.")
         node_id = self.resolve_node(node)
         row = self.index.row_of[node_id]
-        found = overlap.similar_to(self.props, node_id, k)
+        found = overlap.similar_to(self.com, node_id, k)
         facts = self.facts([row] + [p.b for p in found])
         results = []
         for p in found:
             item = self.pair_json(p, facts)
-            results.append({**item["b"], "score": item["score"], "kind": item["kind"], "cosine": item["cosine"],
-                            "semantic": item["semantic"], "lexical": item["lexical"], "why": item["why"]})
+            results.append({**item["b"], **{key: item[key] for key in (
+                "score", "confidence", "kind", "weak", "semantic", "lexical", "cosine", "features", "why")}})
         return {"node": self.node(row), "similar": results}
 
     # -- staff decisions, applied after scoring (matching/reviews.py) ---------------------
@@ -137,9 +151,7 @@ class Matcher:
         i, j = self.index.row_of.get(a), self.index.row_of.get(b)
         if i is None or j is None or i == j:
             return None
-        cos = float(self.index.vectors[i] @ self.index.vectors[j])
-        sem = float(self.props.semantic(np.array([i]), np.array([j]), np.array([cos]))[0])
-        pair = overlap._ordered(self.props.pair(i, j, cos, sem), self.index.units)
+        pair = overlap._ordered(self.com.score(np.array([i]), np.array([j]))[0], self.index.units)
         return self.pair_json(pair, self.facts([i, j]) if explain else None)
 
     def _fits(self, a: str, b: str, actor_iri: str | None, across_actors: bool) -> bool:

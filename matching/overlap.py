@@ -1,273 +1,336 @@
-"""Duplicates and overlaps: nearest-neighbour pairs over the search index, scored and kinded.
+"""Duplicates and overlaps between commitments: hybrid candidates, explainable features, calibrated confidence.
 
-Candidates come from the FAISS index (k nearest proposals per proposal), never from all
-pairs, so the work grows with n·k. Each candidate pair is then scored with three numbers:
+**Candidates.** Every commitment in the index is a query: measures, imported initiatives,
+strategies, sub-goals, goals, challenges, focus areas, measure groups, plans, projects, and any
+of these an import brings (bench/overlap_quality.py decided to keep them all: the judged
+partner lists count every kind as a counterpart, and leaving any out cost more recall than it
+gained precision). Its text is searched with the same hybrid retrieval as `regiongraf search`
+(search/batch.py: dense + BM25 + names in the text, fused as search fuses them) among the
+commitments of other owners, and, for a proposal, also among the other proposals of its own
+owner (the same proposal written twice). The owner of a node is its actor (rg:proposedBy) or,
+without one, its source graph (the programme document, the curated facts, an imported list).
+The top K of each side of each list are the candidate pairs: the work grows with n·K, never
+with all pairs.
 
-- `cosine`: the raw e5 cosine. e5 scores are compressed (unrelated proposals still score
-  about 0.88), so it is reported but not used for decisions;
-- `semantic`: the cosine after removing the common direction of all proposals (the mean
-  vector), computed exactly from the raw cosine and each vector's projection on the mean.
-  This spreads the scale: unrelated pairs land near 0, identical texts at 1;
-- `lexical`: how much of the shorter text's vocabulary (Norwegian stems and compound
-  parts) the longer one shares (containment), so a copied sentence inside a longer
-  proposal counts as the duplicate it is.
+**Confidence.** Each candidate pair gets the features of matching/features.py (centred cosine,
+BM25 both ways, shared terms, the hybrid ranks both ways, shared focus area or mentions, the
+kinds) and `confidence` = the calibrated probability that staff would call the pair worth
+coordinating (matching/confidence.py; fitted on bench/overlap/judged_tune.json and
+bench/devset_pairs.json). A pair's confidence does not depend on who asks: duplicates,
+similar, the node pages, the inferred links and the gaps' suggestions all read it here.
 
-score = (semantic + LEXICAL_WEIGHT * lexical) / (1 + LEXICAL_WEIGHT), with the weight 1 chosen
-on the development set (the plain mean of the two did best; the raw cosine, whatever its
-threshold, did far worse). A pair is a "duplicate" (the same proposal written twice:
-one text containing the other, or a light rewording) when score >= DUPLICATE_SCORE and
-lexical >= DUPLICATE_LEXICAL, an "overlap" (different proposals about the same thing,
-worth coordinating) when score >= OVERLAP_SCORE, and "related" below that (listed only
-when a lower --min-score asks for it). The constants are calibrated on
-bench/devset_pairs.json; bench/duplicates_quality.py reports precision and recall at
-them in `make bench` (see README).
+**Kinds.** `overlap` when confidence >= the cut chosen for precision 0.9 (cuts["overlap"]);
+`duplicate` when it is also above cuts["duplicate"] and the two say nearly the same words both
+ways (`features.same_words`: the same proposal written twice); otherwise `related`, which is
+always `weak` (shown only when asked for, and always said to be weak).
+
+**Which pairs are overlaps.** Two proposals (measure or initiative), or any two commitments of
+which at least one was imported. A programme measure and a programme strategy are not an
+overlap: that relation is rg:implements (strategy_links.py), scored with the same confidence.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from graph.errors import UserError
+from matching.confidence import load_calibrator
+from matching.features import NAMES, PROPOSALS, FeatureSpace, same_words
+from search.batch import BatchRetriever
+from search.index.units import UNIT_TYPES
 from search.index.version import SearchIndex
 
-# Calibrated on bench/devset_pairs.json (bench/duplicates_quality.py); see README.
-LEXICAL_WEIGHT = 1.0
-OVERLAP_SCORE = 0.34
-DUPLICATE_SCORE = 0.65
-DUPLICATE_LEXICAL = 0.80
-
-PAIR_TYPES = ("Measure", "Initiative")  # proposals: what can be written twice
-K = 15  # neighbours per proposal; recall of the exact kNN at this k: bench/duplicates_speed.py
-BATCH = 2048  # queries per FAISS call (bounds memory at 100k proposals)
-# Lists probed per query when the index is approximate (IVF, >= 50,000 vectors). Search uses 16;
-# this batch job probes more for recall (bench/duplicates_speed.py: time and recall vs exact).
-IVF_NPROBE = 32
+COMMITMENTS = UNIT_TYPES  # every kind that is indexed is a commitment that can be paired
+K = 20  # candidates per query among other owners' commitments
+K_SAME = 5  # ... and among the same owner's other proposals (duplicates within one list)
+K_DENSE = 10  # ... and the first of the dense side's own order (a text whose words BM25 does not
+# know, e.g. English, still gets its nearest meanings scored)
+# Above 50,000 units the retrieval is approximate (search/batch.py) and fewer candidates per query
+# bound the work; on the judged tune lists 10/5 found the same counterparts (top 3) as 20/10.
+K_LARGE, K_DENSE_LARGE = 10, 5
 
 
 @dataclass
 class Pair:
     a: int  # rows in the index
     b: int
-    cosine: float
-    semantic: float
-    lexical: float
-    score: float
-    kind: str
+    confidence: float
+    kind: str  # duplicate | overlap | related
+    weak: bool  # below the overlap cut: not a pair staff should act on without a look
+    features: np.ndarray  # the row of the feature matrix (features.NAMES)
 
+    @property
+    def score(self) -> float:
+        return self.confidence
 
-@dataclass
-class Proposals:
-    """The proposals of one index, with what scoring needs precomputed."""
-
-    index: SearchIndex
-    types: tuple[str, ...] = PAIR_TYPES
-    rows: np.ndarray = field(init=False)
-    proj: np.ndarray = field(init=False)  # v . mean, per index row (0 outside `rows`)
-    norm: np.ndarray = field(init=False)  # |v - mean|, per index row
-    m2: float = field(init=False)
-
-    def __post_init__(self):
-        idx = self.index
-        self.rows = np.flatnonzero(np.isin(idx.types, list(self.types))) if len(idx.units) else np.zeros(0, int)
-        vecs = idx.vectors[self.rows] if len(self.rows) else np.zeros((0, idx.vectors.shape[1]), np.float32)
-        mean = vecs.mean(axis=0) if len(vecs) else np.zeros(idx.vectors.shape[1], np.float32)
-        self.mean = mean.astype(np.float32)
-        self.m2 = float(self.mean @ self.mean)
-        self.proj = idx.vectors @ self.mean
-        self.norm = np.sqrt(np.maximum(1.0 - 2.0 * self.proj + self.m2, 1e-12))
-        self._terms: dict[int, frozenset[str]] = {}
-        self.row_of_vid = np.full(int(idx.vids.max()) + 2 if len(idx.vids) else 1, -1, dtype=np.int64)
-        self.row_of_vid[idx.vids] = np.arange(len(idx.vids))
-
-    # -- scores ----------------------------------------------------------------
-    def semantic(self, i: np.ndarray, j: np.ndarray, cos: np.ndarray) -> np.ndarray:
-        """Cosine of the mean-centred vectors, from the raw cosine (exact, no vectors needed)."""
-        return (cos - self.proj[i] - self.proj[j] + self.m2) / (self.norm[i] * self.norm[j])
-
-    def terms(self, row: int) -> frozenset[str]:
-        got = self._terms.get(row)
-        if got is None:
-            got = frozenset(self.index.lexical.tokenizer(unit_text(self.index.units[row])))
-            self._terms[row] = got
-        return got
-
-    def lexical(self, i: int, j: int) -> float:
-        a, b = self.terms(i), self.terms(j)
-        if not a or not b:
-            return 0.0
-        return len(a & b) / min(len(a), len(b))
-
-    def pair(self, i: int, j: int, cos: float, sem: float) -> Pair:
-        lex = self.lexical(i, j)
-        score = combine(sem, lex)
-        return Pair(i, j, float(cos), float(sem), lex, score, kind_of(score, lex))
-
-    # -- neighbours --------------------------------------------------------------
-    def neighbours(self, queries: np.ndarray, k: int, allowed_rows: np.ndarray | None = None):
-        """(cosines, rows) of the k nearest proposals for each query row (row -1 pads).
-
-        FAISS's ID selector makes a flat search several times slower, so when the allowed
-        rows are most of the index the search runs unrestricted with a larger k and is
-        filtered afterwards; the few queries left with fewer than k allowed neighbours are
-        searched again with the selector.
-        """
-        idx = self.index
-        allowed_rows = self.rows if allowed_rows is None else allowed_rows
-        if not len(allowed_rows) or not len(queries):
-            return np.zeros((len(queries), 0), np.float32), np.zeros((len(queries), 0), np.int64)
-        want = min(k + 1, len(allowed_rows))
-        share = len(allowed_rows) / max(1, idx.dense.size)
-        mask = np.zeros(len(idx.units), dtype=bool)
-        mask[allowed_rows] = True
-        out_s = np.full((len(queries), want), -np.inf, np.float32)
-        out_r = np.full((len(queries), want), -1, np.int64)
-        for start in range(0, len(queries), BATCH):
-            q = idx.vectors[queries[start:start + BATCH]]
-            if share >= 0.5:
-                wide = min(idx.dense.size, int(np.ceil(want / share)) + 4)
-                scores, vids = idx.dense.search(q, wide, nprobe=IVF_NPROBE)
-                rows = self._rows_of(vids)
-                ok = (rows >= 0) & mask[np.clip(rows, 0, None)]
-                short = np.flatnonzero(ok.sum(axis=1) < want)
-                for line in range(len(q)):
-                    if line in short:
-                        continue
-                    sel = np.flatnonzero(ok[line])[:want]
-                    out_s[start + line] = scores[line, sel]
-                    out_r[start + line] = rows[line, sel]
-                redo = short
-            else:
-                redo = np.arange(len(q))
-            if len(redo):
-                scores, vids = idx.dense.search(q[redo], want, allowed=idx.vids[allowed_rows], nprobe=IVF_NPROBE)
-                out_s[start + redo] = scores
-                out_r[start + redo] = self._rows_of(vids)
-        return out_s, out_r
-
-    def _rows_of(self, vids: np.ndarray) -> np.ndarray:
-        return np.where(vids >= 0, self.row_of_vid[np.clip(vids, 0, None)], -1)
-
-
-def combine(semantic: float, lexical: float) -> float:
-    return (semantic + LEXICAL_WEIGHT * lexical) / (1.0 + LEXICAL_WEIGHT)
-
-
-def kind_of(score: float, lexical: float) -> str:
-    if score >= DUPLICATE_SCORE and lexical >= DUPLICATE_LEXICAL:
-        return "duplicate"
-    if score >= OVERLAP_SCORE:
-        return "overlap"
-    return "related"
+    def feature(self, name: str) -> float:
+        return float(self.features[NAMES.index(name)])
 
 
 def unit_text(unit) -> str:
-    """What a proposal says: its title when the text does not begin with it, and the text."""
+    """What a node says: its title when the text does not begin with it, and the text."""
     label = unit.label.rstrip("…")
     return unit.text if unit.text.startswith(label) else f"{unit.label}. {unit.text}"
 
 
-def candidate_pairs(props: Proposals, k: int = K, actor: str | None = None, across_actors: bool = False,
-                    sem_floor: float = -1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Rows a < b, cosine and semantic score of every kNN pair with semantic >= sem_floor, once each.
+class Lists:
+    """Each commitment's hybrid search list (search/batch.py), computed when first needed and
+    kept; with each candidate's rank among the candidates of its side (other owner / same owner)."""
 
-    With `actor`, only that actor's proposals are queried (its pairs with anyone). With
-    `across_actors`, each actor's proposals are searched among the other actors' only, so
-    that a list full of its own near-copies cannot crowd out the cross-actor neighbours.
-    """
-    units = props.index.units
-    rows = props.rows
-    if actor:
-        rows = rows[np.array([actor in units[r].actors for r in rows], dtype=bool)]
-    groups: list[tuple[np.ndarray, np.ndarray | None]] = []
-    if across_actors:
-        by_actor: dict[str, list[int]] = {}
-        for r in rows:
-            for a in units[r].actors or [""]:
-                by_actor.setdefault(a, []).append(int(r))
-        for a, members in sorted(by_actor.items()):
-            others = props.rows[np.array([a not in units[r].actors for r in props.rows], dtype=bool)]
-            groups.append((np.array(members), others))
-    else:
-        groups.append((rows, None))
-    parts = []
-    for queries, allowed in groups:
-        cos, nbr = props.neighbours(queries, k, allowed)
-        if not cos.size:
-            continue
-        qi = np.repeat(queries, nbr.shape[1])
-        nj = nbr.reshape(-1)
-        cs = cos.reshape(-1).astype(np.float64)
-        keep = (nj >= 0) & (nj != qi)
-        qi, nj, cs = qi[keep], nj[keep], cs[keep]
-        sem = props.semantic(qi, nj, cs)
-        keep = sem >= sem_floor
-        parts.append((np.minimum(qi, nj)[keep], np.maximum(qi, nj)[keep], cs[keep], sem[keep]))
-    if not parts:
-        empty = np.zeros(0)
-        return empty.astype(np.int64), empty.astype(np.int64), empty, empty
-    a, b, c, s = (np.concatenate(x) for x in zip(*parts, strict=True))
-    _, first = np.unique(a * (len(units) + 1) + b, return_index=True)
-    return a[first], b[first], c[first], s[first]
+    def __init__(self, index: SearchIndex, owner: np.ndarray, proposal: np.ndarray, eligible: np.ndarray,
+                 retrieval: dict | None = None):
+        self.index = index
+        self.owner = owner
+        self.proposal = proposal
+        self.eligible = eligible
+        self.retriever = BatchRetriever(index, **(retrieval or {}))
+        n, keep = len(index.units), self.retriever.keep
+        self.rows = np.full((n, keep), -1, np.int64)
+        self.rank = np.zeros((n, keep), np.int32)
+        self.fused = np.zeros((n, keep), np.float32)
+        self.nearest = np.full((n, keep), -1, np.int64)  # the dense side's order
+        self.nearest_rank = np.zeros((n, keep), np.int32)
+        self.done = np.zeros(n, dtype=bool)
+
+    def allowed(self, queries: np.ndarray, columns: np.ndarray) -> np.ndarray | None:
+        """Another owner's commitment, or, for a proposal, also its own owner's other proposals
+        (None: all of them, e.g. when queries and columns are all proposals)."""
+        if self.proposal[queries].all() and self.proposal[columns].all() and self.eligible[columns].all():
+            return None
+        other = self.owner[queries][:, None] != self.owner[columns][None, :]
+        both = self.proposal[queries][:, None] & self.proposal[columns][None, :]
+        return self.eligible[columns][None, :] & (other | both)
+
+    def ensure(self, rows) -> None:
+        rows = np.unique(np.asarray(rows, dtype=np.int64))
+        todo = rows[~self.done[rows]] if len(rows) else rows
+        if not len(todo):
+            return
+        got = self.retriever.rank(todo, self.allowed)
+        self.rows[todo] = got.rows
+        self.fused[todo] = got.fused
+        self.nearest[todo] = got.nearest
+        self.rank[todo] = self._class_ranks(todo, got.rows)
+        self.nearest_rank[todo] = self._class_ranks(todo, got.nearest)
+        self.done[todo] = True
+
+    def _class_ranks(self, queries: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Rank of each listed row among the listed rows of its side (same owner as the query or not)."""
+        valid = rows >= 0
+        same = valid & (self.owner[np.clip(rows, 0, None)] == self.owner[queries][:, None])
+        return np.where(valid, np.where(same, np.cumsum(same, axis=1), np.cumsum(valid & ~same, axis=1)), 0)
+
+    def inverse_ranks(self, a: np.ndarray, b: np.ndarray, dense: bool = False) -> np.ndarray:
+        """1/rank of b in a's hybrid list (or, with `dense`, in its dense side's own order),
+        within b's side; 0 when b is not in it."""
+        if not len(a):
+            return np.zeros(0)
+        self.ensure(a)
+        keys, values = self._lookup(dense)
+        want = a * (len(self.index.units) + 1) + b
+        at = np.clip(np.searchsorted(keys, want), 0, max(len(keys) - 1, 0))
+        if not len(keys):
+            return np.zeros(len(a))
+        ranks = np.where(keys[at] == want, values[at], 0)
+        return np.where(ranks > 0, 1.0 / np.maximum(ranks, 1), 0.0)
+
+    def _lookup(self, dense: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted (query * width + candidate) keys of every computed list, with the ranks."""
+        cache = self.__dict__.setdefault("_lookups", {})
+        stamp = int(self.done.sum())
+        got = cache.get(dense)
+        if got is None or got[0] != stamp:
+            rows, rank = (self.nearest, self.nearest_rank) if dense else (self.rows, self.rank)
+            queries = np.flatnonzero(self.done)
+            listed = rows[queries]
+            ok = listed >= 0
+            keys = (queries[:, None] * (len(self.index.units) + 1) + listed)[ok]
+            order = np.argsort(keys, kind="stable")
+            got = cache[dense] = (stamp, keys[order], rank[queries][ok][order])
+        return got[1], got[2]
+
+    def candidates(self, row: int, same_owner: bool, k: int) -> list[int]:
+        self.ensure([row])
+        out = []
+        for c in self.rows[row].tolist():
+            if c < 0:
+                break
+            if (self.owner[c] == self.owner[row]) == same_owner:
+                out.append(c)
+                if len(out) == k:
+                    break
+        return out
 
 
-def find_pairs(props: Proposals, min_score: float | None = None, actor: str | None = None,
-               across_actors: bool = False, k: int = K, kinds: tuple[str, ...] | None = None) -> list[Pair]:
+class Commitments:
+    """The commitments of one index version, with what finding and scoring pairs needs."""
+
+    def __init__(self, index: SearchIndex, calibrator=None, retrieval: dict | None = None):
+        """`retrieval`: options of search.batch.BatchRetriever (mode, query_vectors), for benchmarks."""
+        self.index = index
+        self._calibrator = calibrator
+        units = index.units
+        n = len(units)
+        owners: dict[str, int] = {}
+        self.owner = np.array([owners.setdefault(u.actors[0] if u.actors else f"graph:{u.graph}", len(owners))
+                               for u in units], dtype=np.int64) if n else np.zeros(0, np.int64)
+        self.types = np.array([u.type for u in units], dtype=object)
+        self.eligible = np.isin(self.types, list(COMMITMENTS)) if n else np.zeros(0, bool)
+        self.proposal = np.isin(self.types, list(PROPOSALS)) if n else np.zeros(0, bool)
+        self.imported = np.array(["/graph/import/" in u.graph for u in units], dtype=bool)
+        self.several = np.array([len(u.actors) > 1 for u in units], dtype=bool)  # proposed jointly
+        self.rows = np.flatnonzero(self.eligible)
+        self.lists = Lists(index, self.owner, self.proposal, self.eligible, retrieval)
+        self.space = FeatureSpace(index, self.lists, self.owner, self.eligible)
+        self._table: tuple | None = None
+
+    # -- confidence ------------------------------------------------------------
+    @property
+    def calibrator(self):
+        if self._calibrator is None:
+            self._calibrator = load_calibrator()
+        return self._calibrator
+
+    @property
+    def cuts(self) -> dict[str, float]:
+        return self.calibrator.cuts
+
+    def score(self, a, b) -> list[Pair]:
+        """Pairs for rows a[i], b[i], with confidence and kind (order kept)."""
+        a = np.asarray(a, dtype=np.int64)
+        b = np.asarray(b, dtype=np.int64)
+        X = self.space.matrix_for(a, b)
+        conf = self.calibrator.predict(X) if len(a) else np.zeros(0)
+        return [Pair(int(i), int(j), float(c), *self.kind_of(float(c), x), x)
+                for i, j, c, x in zip(a.tolist(), b.tolist(), conf.tolist(), X, strict=True)]
+
+    def kind_of(self, confidence: float, x: np.ndarray) -> tuple[str, bool]:
+        cuts = self.cuts
+        if confidence < cuts["overlap"]:
+            return "related", True
+        if confidence >= cuts.get("duplicate", cuts["overlap"]) and same_words(x[None, :])[0]:
+            return "duplicate", False
+        return "overlap", False
+
+    # -- which pairs -------------------------------------------------------------
+    def pair_eligible(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Overlap pairs: two proposals, or at least one imported commitment (never a node with itself)."""
+        return (a != b) & ((self.proposal[a] & self.proposal[b]) | self.imported[a] | self.imported[b])
+
+    def across(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Not proposed by the same actor (nodes without an actor count as their source's)."""
+        a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+        out = self.owner[a] != self.owner[b]
+        units = self.index.units
+        for n in np.flatnonzero(out & (self.several[a] | self.several[b])).tolist():
+            out[n] = not (set(units[a[n]].actors) & set(units[b[n]].actors))
+        return out
+
+    def candidate_pairs(self, queries: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Rows (a < b) of every candidate pair found from the given query rows (default: all), once each."""
+        queries = self.rows if queries is None else np.asarray(queries, dtype=np.int64)
+        if not len(queries):
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        self.lists.ensure(queries)
+        k, k_dense = (K_LARGE, K_DENSE_LARGE) if self.lists.retriever.approximate else (K, K_DENSE)
+        qi, cj = [], []
+        for table, k_other in ((self.lists.rows, k), (self.lists.nearest, k_dense)):
+            rows = table[queries]
+            valid = rows >= 0
+            same = valid & (self.owner[np.clip(rows, 0, None)] == self.owner[queries][:, None])
+            other = valid & ~same
+            # the first k of each side, by position in the list
+            take = (other & (np.cumsum(other, axis=1) <= k_other)) | (same & (np.cumsum(same, axis=1) <= K_SAME))
+            qi.append(np.repeat(queries[:, None], rows.shape[1], axis=1)[take])
+            cj.append(rows[take])
+        qi, cj = np.concatenate(qi), np.concatenate(cj)
+        a, b = np.minimum(qi, cj), np.maximum(qi, cj)
+        ok = self.pair_eligible(a, b)
+        a, b = a[ok], b[ok]
+        key = np.sort(a * (len(self.index.units) + 1) + b)
+        key = key[np.append(True, key[1:] != key[:-1])] if len(key) else key  # once each
+        return key // (len(self.index.units) + 1), key % (len(self.index.units) + 1)
+
+    def table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """All candidate pairs of the index scored once (a, b, confidence, features), kept."""
+        if self._table is None:
+            a, b = self.candidate_pairs()
+            X = self.space.matrix_for(a, b)
+            conf = self.calibrator.predict(X) if len(a) else np.zeros(0)
+            self._table = (a, b, conf, X)
+        return self._table
+
+
+def find_pairs(com: Commitments, min_confidence: float | None = None, actor: str | None = None,
+               across_actors: bool = False, kinds: tuple[str, ...] | None = None) -> list[Pair]:
     """Scored pairs at or above the threshold, best first.
 
-    Without `min_score` the calibrated overlap threshold applies; a lower `min_score` also
-    lists pairs below it, as kind "related".
+    Without `min_confidence` the overlap cut applies (duplicates and overlaps only); a lower one
+    also lists weaker candidates, as kind "related" (weak).
     """
-    floor = OVERLAP_SCORE if min_score is None else float(min_score)
-    units = props.index.units
-    # A pair needs semantic >= floor*(1+w) - w (lexical <= 1); skip the rest before tokenising.
-    sem_floor = floor * (1.0 + LEXICAL_WEIGHT) - LEXICAL_WEIGHT
-    rows_a, rows_b, cos, sem = candidate_pairs(props, k, actor, across_actors, sem_floor)
-    terms = props.terms
+    floor = com.cuts["overlap"] if min_confidence is None else float(min_confidence)
+    a, b, conf, X = com.table()
+    keep = conf >= floor
+    units = com.index.units
+    if actor:
+        has = np.array([actor in u.actors for u in units], dtype=bool)
+        keep &= has[a] | has[b]
+    idx = np.flatnonzero(keep)
+    if across_actors and len(idx):
+        idx = idx[com.across(a[idx], b[idx])]
     pairs = []
-    for i, j, c, s in zip(rows_a.tolist(), rows_b.tolist(), cos.tolist(), sem.tolist(), strict=True):
-        if across_actors and set(units[i].actors) & set(units[j].actors):
-            continue
-        ta, tb = terms(i), terms(j)
-        lex = len(ta & tb) / min(len(ta), len(tb)) if ta and tb else 0.0
-        score = combine(s, lex)
-        if score < floor:
-            continue
-        kind = kind_of(score, lex)
+    for n in idx.tolist():
+        kind, weak = com.kind_of(float(conf[n]), X[n])
         if kinds and kind not in kinds:
             continue
-        pairs.append(_ordered(Pair(i, j, c, s, lex, score, kind), units))
-    pairs.sort(key=lambda p: (-p.score, units[p.a].id, units[p.b].id))
+        pairs.append(_ordered(Pair(int(a[n]), int(b[n]), float(conf[n]), kind, weak, X[n]), units))
+    pairs.sort(key=lambda p: (-p.confidence, units[p.a].id, units[p.b].id))
     return pairs
 
 
+ORDER = {"Measure": 0, "Initiative": 1}
+
+
 def _ordered(p: Pair, units) -> Pair:
-    """Measures before initiatives, then by IRI, so that a pair always reads the same way."""
-    rank = {"Measure": 0, "Initiative": 1}
-    ka = (rank.get(units[p.a].type, 2), units[p.a].id)
-    kb = (rank.get(units[p.b].type, 2), units[p.b].id)
+    """Measures first, then initiatives, then the rest, then by IRI: a pair always reads the same way."""
+    ka = (ORDER.get(units[p.a].type, 2), units[p.a].id)
+    kb = (ORDER.get(units[p.b].type, 2), units[p.b].id)
     if kb < ka:
         p.a, p.b = p.b, p.a
     return p
 
 
-def similar_to(props: Proposals, node_id: str, k: int = 10) -> list[Pair]:
-    """The k nearest proposals of other actors for one node (any type in the index), best first."""
-    idx = props.index
-    row = idx.row_of.get(node_id)
+def neighbours(com: Commitments, row: int, partner: np.ndarray, k: int) -> list[Pair]:
+    """The k most confident partners of one node among `partner` (bool per row), best first:
+    its own search list, and the nodes whose lists hold it."""
+    com.lists.ensure([row])
+    found = [c for c in com.lists.rows[row].tolist() if c >= 0 and partner[c]]
+    if com.lists.done.all() or len(com.rows) <= 2000:
+        com.lists.ensure(com.rows)  # small index: every list is cheap, and reverse hits count
+        back = np.flatnonzero((com.lists.rows == row).any(axis=1))
+        found += [int(c) for c in back if partner[c]]
+    found = list(dict.fromkeys(c for c in found if c != row))
+    if not found:
+        return []
+    pairs = com.score(np.full(len(found), row), np.array(found))
+    pairs.sort(key=lambda p: (-p.confidence, com.index.units[p.b].id))
+    return pairs[:k]
+
+
+def similar_to(com: Commitments, node_id: str, k: int = 10) -> list[Pair]:
+    """The k most confident partners of other owners for one node, best first: for a proposal,
+    other proposals and imported commitments; for any other node, proposals and imported
+    commitments (a programme strategy's neighbours are measures and initiatives, not other
+    strategies)."""
+    row = com.index.row_of.get(node_id)
     if row is None:
         raise UserError(f"Fant ikke noden {node_id}.")
-    own = set(idx.units[row].actors)
-    allowed = props.rows[np.array([not (own & set(idx.units[r].actors)) and r != row for r in props.rows],
-                                  dtype=bool)]
-    cos, nbr = props.neighbours(np.array([row]), k, allowed)
-    out = []
-    for c, j in zip(cos[0].tolist(), nbr[0].tolist(), strict=True):
-        if j < 0 or j == row:
-            continue
-        sem = float(props.semantic(np.array([row]), np.array([j]), np.array([c]))[0])
-        p = props.pair(row, j, c, sem)
-        out.append(p)
-    out.sort(key=lambda p: -p.score)
-    return out[:k]
+    units = com.index.units
+    own = set(units[row].actors)
+    other = (com.owner != com.owner[row]) & np.array([not (own & set(u.actors)) for u in units], dtype=bool)
+    partner = com.eligible & other & (com.proposal | com.imported | com.imported[row])
+    if com.proposal[row]:
+        partner &= com.proposal | com.imported | com.imported[row]
+    return neighbours(com, row, partner, k)

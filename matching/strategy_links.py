@@ -1,12 +1,14 @@
-"""Each measure's most likely strategies within its focus area (inferred, never curated).
+"""Each measure's likely strategies within its focus area (inferred, never curated).
 
 The programme lists strategies per focus area ("Ved å ...") and measures per expert group,
-but does not say which measure serves which strategy. For every measure, the strategies
-of its own focus area (and of that area's parts: section 4 has two) are scored with the
-same score as duplicates (search/overlap.py: centred cosine and term containment,
-averaged). The best one is kept if it reaches STRATEGY_SCORE, and so is any other within
-STRATEGY_MARGIN of the best, since a measure can serve two strategies. Both constants
-are calibrated on bench/devset_strategies.json (bench/duplicates_quality.py).
+but does not say which measure serves which strategy. For every measure, the strategies of
+its own focus area (and of that area's parts: section 4 has two) are scored with the same
+calibrated confidence as overlaps (matching/overlap.py), and each strategy whose confidence
+reaches the "implements" cut is linked. The cut is chosen on bench/devset_strategies.json
+(bench/fit_overlap.py) for precision 0.8 (0.9 is reached there by one link only): a measure is
+said to implement a strategy only when the model is confident, so the cycling measure no
+longer "implements" the freight strategy just because it is the least unlike strategy of its
+area. Most measures therefore get no inferred strategy; the gaps say so ("inferred_links").
 """
 
 from __future__ import annotations
@@ -15,10 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matching.overlap import Proposals, combine
+from matching.overlap import Commitments
 
-STRATEGY_SCORE = 0.06
-STRATEGY_MARGIN = 0.05
 SOURCE_TYPES = ("Measure",)
 
 
@@ -26,15 +26,17 @@ SOURCE_TYPES = ("Measure",)
 class StrategyLink:
     measure: int  # index rows
     strategy: int
-    score: float
-    semantic: float
-    lexical: float
-    rank: int  # 1 = the measure's best strategy
+    confidence: float
+    rank: int  # 1 = the measure's most likely strategy
+
+    @property
+    def score(self) -> float:
+        return self.confidence
 
 
-def candidate_strategies(props: Proposals, row: int, strategies: list[int]) -> list[int]:
+def candidate_strategies(com: Commitments, row: int, strategies: list[int]) -> list[int]:
     """Strategies in the measure's own focus area, or in a part of it (4 -> 4-p1, 4-p2)."""
-    units = props.index.units
+    units = com.index.units
     areas = units[row].focus_areas
     if not areas:
         return []
@@ -47,35 +49,31 @@ def candidate_strategies(props: Proposals, row: int, strategies: list[int]) -> l
     return out
 
 
-def scored_candidates(props: Proposals, row: int, strategies: list[int]) -> list[StrategyLink]:
-    cands = candidate_strategies(props, row, strategies)
+def scored_candidates(com: Commitments, row: int, strategies: list[int]) -> list[StrategyLink]:
+    cands = candidate_strategies(com, row, strategies)
     if not cands:
         return []
-    vecs = props.index.vectors
-    j = np.array(cands)
-    cos = vecs[j] @ vecs[row]
-    sem = props.semantic(np.full(len(j), row), j, cos.astype(np.float64))
-    links = []
-    for s, se in zip(cands, sem.tolist(), strict=True):
-        lex = props.lexical(row, s)
-        links.append(StrategyLink(row, s, combine(se, lex), se, lex, 0))
-    links.sort(key=lambda link: -link.score)
+    pairs = com.score(np.full(len(cands), row), np.array(cands))
+    links = [StrategyLink(row, p.b, p.confidence, 0) for p in pairs]
+    links.sort(key=lambda link: (-link.confidence, link.strategy))
     for rank, link in enumerate(links, start=1):
         link.rank = rank
     return links
 
 
-def infer_strategy_links(props: Proposals, score: float = STRATEGY_SCORE,
-                         margin: float = STRATEGY_MARGIN) -> list[StrategyLink]:
-    units = props.index.units
+def implements_cut(com: Commitments) -> float:
+    cuts = com.cuts
+    return cuts.get("implements", cuts["overlap"])
+
+
+def infer_strategy_links(com: Commitments, cut: float | None = None) -> list[StrategyLink]:
+    """Measure -> strategy links at or above the cut (default: the calibrator's "implements" cut)."""
+    cut = implements_cut(com) if cut is None else cut
+    units = com.index.units
     strategies = [i for i, u in enumerate(units) if u.type == "Strategy"]
     out = []
     for row, u in enumerate(units):
         if u.type not in SOURCE_TYPES:
             continue
-        links = scored_candidates(props, row, strategies)
-        if not links or links[0].score < score:
-            continue
-        best = links[0].score
-        out.extend(link for link in links if link.score >= score and link.score >= best - margin)
+        out.extend(link for link in scored_candidates(com, row, strategies) if link.confidence >= cut)
     return out

@@ -78,10 +78,14 @@ class Calibrator:
 
 
 def fit(X: np.ndarray, y: np.ndarray, names: list[str], l2: float = 1.0, isotonic: bool = True,
-        weights: np.ndarray | None = None, iterations: int = 50) -> Calibrator:
+        weights: np.ndarray | None = None, iterations: int = 50,
+        nonnegative: tuple[str, ...] | list[str] = ()) -> Calibrator:
     """Logistic regression with an L2 penalty (Newton's method), then isotonic regression.
 
-    `weights` weigh the examples (e.g. so that each query or item counts once).
+    `weights` weigh the examples (e.g. so that each query or item counts once). Features named
+    in `nonnegative` get weights >= 0 (active set: a feature whose weight comes out negative is
+    held at 0 and the rest refitted, until none does), so that more of that evidence never
+    lowers the probability: the model stays monotone in it.
     """
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
@@ -94,9 +98,27 @@ def fit(X: np.ndarray, y: np.ndarray, names: list[str], l2: float = 1.0, isotoni
     scale = X.std(axis=0)
     scale[scale < 1e-9] = 1.0
     Z = np.hstack([(X - mean) / scale, np.ones((len(X), 1))])
+    free = np.ones(Z.shape[1], dtype=bool)
+    constrained = np.array([n in set(nonnegative) for n in names] + [False])
+    while True:
+        beta = np.zeros(Z.shape[1])
+        beta[free] = _newton(Z[:, free], y, w_ex, l2, iterations)
+        negative = free & constrained & (beta < 0)
+        if not negative.any():
+            break
+        free[np.argmin(np.where(negative, beta, np.inf))] = False  # hold the most negative at 0
+    cal = Calibrator(names=list(names), mean=mean.tolist(), scale=scale.tolist(),
+                     weights=beta[:-1].tolist(), bias=float(beta[-1]))
+    if isotonic:
+        cal.iso_x, cal.iso_y = isotonic_steps(cal.raw(X), y, w_ex)
+    return cal
+
+
+def _newton(Z: np.ndarray, y: np.ndarray, w_ex: np.ndarray, l2: float, iterations: int) -> np.ndarray:
+    """Penalised logistic regression on standardised columns; the last column is the bias (not shrunk)."""
     beta = np.zeros(Z.shape[1])
     penalty = np.full(Z.shape[1], l2)
-    penalty[-1] = 0.0  # the bias is not shrunk
+    penalty[-1] = 0.0
     for _ in range(iterations):
         p = 1.0 / (1.0 + np.exp(-np.clip(Z @ beta, -40, 40)))
         grad = Z.T @ (w_ex * (p - y)) + penalty * beta
@@ -105,19 +127,17 @@ def fit(X: np.ndarray, y: np.ndarray, names: list[str], l2: float = 1.0, isotoni
         beta -= step
         if np.abs(step).max() < 1e-8:
             break
-    cal = Calibrator(names=list(names), mean=mean.tolist(), scale=scale.tolist(),
-                     weights=beta[:-1].tolist(), bias=float(beta[-1]))
-    if isotonic:
-        cal.iso_x, cal.iso_y = isotonic_steps(cal.raw(X), y, w_ex)
-    return cal
+    return beta
 
 
 def isotonic_steps(scores: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None
                    ) -> tuple[list[float], list[float]]:
     """Pool-adjacent-violators: a non-decreasing map score -> rate, as breakpoints for np.interp."""
+    w_all = np.ones(len(scores)) if weights is None else np.asarray(weights, dtype=np.float64)
+    keep = w_all > 0  # examples of weight 0 say nothing
+    scores, y, w_all = np.asarray(scores)[keep], np.asarray(y, dtype=np.float64)[keep], w_all[keep]
     order = np.argsort(scores, kind="stable")
-    s, t = np.asarray(scores)[order], np.asarray(y, dtype=np.float64)[order]
-    w = np.ones(len(s)) if weights is None else np.asarray(weights, dtype=np.float64)[order]
+    s, t, w = scores[order], y[order], w_all[order]
     blocks: list[list[float]] = []  # [weighted sum of y, weight, min score, max score]
     for si, ti, wi in zip(s, t, w, strict=True):
         blocks.append([ti * wi, wi, si, si])

@@ -13,12 +13,8 @@ from collections import ChainMap, OrderedDict
 
 import pyoxigraph as ox
 
-from graph.namespaces import RG
-
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCT = "http://purl.org/dc/terms/"
-SCHEMA = "https://schema.org/"
+from graph.namespaces import DCTERMS as DCT
+from graph.namespaces import RDFS, RG, SCHEMA, SKOS
 
 # predicate -> (name of the relation seen from the subject, seen from the object)
 RELATIONS = {
@@ -115,7 +111,7 @@ def area_goals(store: ox.Store) -> dict[str, list[dict]]:
           VALUES ?cls {{ <{RG.Goal}> <{RG.SubGoal}> }}
           ?n a ?cls .
           {{ ?n <{RG.focusArea}> ?fa }} UNION {{ ?n <{RG.focusArea}>/<{SKOS}broader> ?fa }}
-          OPTIONAL {{ GRAPH ?lg {{ ?n <{RDFS_LABEL}> ?label }} }}
+          OPTIONAL {{ GRAPH ?lg {{ ?n <{RDFS.label}> ?label }} }}
         }}""")
     labels = _labels(rows)
     out: dict[str, list[dict]] = {}
@@ -136,7 +132,7 @@ def node_names(store: ox.Store, iris) -> dict[str, dict]:
         SELECT ?n ?cls ?label ?lg ?notation WHERE {{
           VALUES ?n {{ {_values(iris)} }}
           OPTIONAL {{ ?n a ?cls FILTER(STRSTARTS(STR(?cls), "{RG}")) }}
-          OPTIONAL {{ GRAPH ?lg {{ ?n <{RDFS_LABEL}> ?label }} }}
+          OPTIONAL {{ GRAPH ?lg {{ ?n <{RDFS.label}> ?label }} }}
           OPTIONAL {{ ?n <{SKOS}notation> ?notation }}
         }}""")
     labels = _labels(rows)

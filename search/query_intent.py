@@ -28,13 +28,9 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from graph.namespaces import RG
+from graph.namespaces import DCTERMS as DCT
+from graph.namespaces import RDFS, RG, SCHEMA, SKOS
 from search.index.normalise import STOPWORDS, stem
-
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCT = "http://purl.org/dc/terms/"
-SCHEMA = "https://schema.org/"
 
 # Curated theme names by focus-area notation: what people call the theme besides its title.
 THEME_ALIASES = {

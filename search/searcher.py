@@ -29,7 +29,6 @@ MAX_QUERY_CHARS = 2000
 MAX_K = 100
 DEPTH = 100  # candidates taken from each retriever before fusion
 EXACT_SUBSET = 5_000  # with an IVF index, a filter leaving this few units is scored exactly
-FUSION = "rrf"  # decided on the dev set (bench/search_quality.py)
 CONFIDENCE_DEPTH = 30  # candidates given a confidence (and reordered by it, with RERANK)
 RERANK = True  # order the best candidates by confidence (decided on the dev set)
 COVERS = True  # a name also stands for what it publishes, funds or leads (decided on the dev set)
@@ -195,11 +194,11 @@ class Searcher:
         return head + tail
 
     def rank(self, index: SearchIndex, text: str, allowed: np.ndarray | None,
-             boosts: dict[int, tuple[float, list[str]]], mode: str = "hybrid", fuse=None,
+             boosts: dict[int, tuple[float, list[str]]], mode: str = "hybrid",
              details: dict | None = None) -> list[tuple[int, dict]]:
-        """(row, scores) best first. mode: hybrid | dense | bm25 (the last two for benchmarks);
-        `fuse(dense, lexical) -> {row: score}` overrides the fusion (for benchmarks); `details`,
-        if given, receives the query's vector ("qv") and BM25 terms ("terms")."""
+        """(row, scores) best first. mode: hybrid | dense | bm25 (dense and bm25 are the baselines
+        the benchmarks and the overlap finder compare with); `details`, if given, receives the
+        query's vector ("qv") and BM25 terms ("terms")."""
         n = len(index.units)
         terms = index.lexical.query_terms(text)
         if details is not None:
@@ -229,12 +228,8 @@ class Searcher:
             fused = dense
         elif mode == "bm25":
             fused = {r: s for r, s in lexical.items() if s > 0}
-        elif fuse is not None:
-            fused = fuse(dense, lexical)
-        elif FUSION == "rrf":
-            fused = fusion.rrf(dense, lexical)
         else:
-            fused = fusion.weighted(dense, lexical)
+            fused = fusion.rrf(dense, lexical)
         if mode == "hybrid" and TYPE_PRIOR:
             for row in fused:
                 fused[row] *= TYPE_PRIOR.get(index.units[row].type, 1.0)

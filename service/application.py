@@ -36,6 +36,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from graph.build import apply_build, prepare_build, source_graphs
+from graph.errors import Conflict
 from graph.imports.lists import find_list
 from graph.imports.prepare import prepare
 from graph.iri import graph_iri
@@ -44,7 +45,8 @@ from graph.reviews import Review, new_review, read_reviews, record_review, revie
 from graph.revision import derived_revision, source_revision, stamp_derived, stamp_source
 from graph.settings import Settings
 from graph.sparql.guard import Inspection
-from graph.sparql.update import apply_update, inspect_update
+from graph.sparql.pool import QueryPool, UpdateJob
+from graph.sparql.update import in_memory_update, inspect_update, take_update
 from graph.store import open_store, remove_graph, replace_graph
 from graph.validate import validate_graph
 from matching.calibrate import Calibration, calibrate
@@ -70,9 +72,12 @@ def _quiet(_msg: str) -> None:
 
 
 class Application:
-    def __init__(self, settings: Settings, embedder: Embedder | None = None, serving: bool = False):
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, serving: bool = False,
+                 sparql_pool: QueryPool | None = None):
         self.settings = settings
         self.serving = serving
+        # The server's SPARQL workers, also used to run updates under a time limit (else one each time).
+        self.sparql_pool = sparql_pool
         self.store = open_store(settings)
         self._embedder = embedder
         self._searcher: Searcher | None = None
@@ -256,13 +261,49 @@ class Application:
                 self.refresh(progress)
         return outcome
 
-    def update(self, text: str, *, inspection: Inspection | None = None, progress: Progress = None) -> WriteResult:
+    def update(self, text: str, *, inspection: Inspection | None = None, confirm: bool = False,
+               progress: Progress = None) -> WriteResult:
         """One SPARQL Update request (token holders only; the HTTP layer checks the token).
 
         `inspection` is the guard's verdict if the caller already has it (the server checks in a
-        sandboxed worker); otherwise the guard runs here, against the current generation."""
-        checked = inspect_update(self.store.reader(), text, inspection)
-        return self._write("update", lambda w: apply_update(w, text, checked), True, progress or _quiet)
+        sandboxed worker); otherwise the guard runs here, against the current generation. An
+        update that empties or replaces graphs (DROP, CLEAR, MOVE, COPY) needs `confirm`. The
+        update itself runs in a sandboxed worker process under settings.sparql_update_timeout,
+        on the new generation, which is swapped in only if it succeeds.
+        """
+        reader = self.store.reader()
+        checked = inspect_update(reader, text, inspection)
+        held = {g.value for g in reader.named_graphs()}
+        destroyed = [g for g in checked.destructive if g in ("ALL", "DEFAULT", "NAMED") or g in held]
+        if destroyed and not confirm:
+            what = ", ".join(_graph_label(g) for g in destroyed)
+            undo = ("Forrige versjon kan hentes tilbake med 'regiongraf restore'." if self.store.can_restore() else
+                    "Lageret beholder ingen tidligere versjoner (REGIONGRAF_STORE_KEEP=0), så dette kan ikke "
+                    "angres med 'regiongraf restore'.")
+            raise Conflict(f"Oppdateringen tømmer eller erstatter {what}. Bekreft med confirm=true (i SPARQL-"
+                           f"protokollen: /sparql?confirm=true). {undo}")
+
+        def apply(pending):
+            if pending.path is None:  # a remote store's new state, in memory here: the worker gets a copy
+                w = pending.open()
+                counts = self._run_sparql(in_memory_update(w, text, checked.digest),
+                                          self.settings.sparql_update_timeout)
+                take_update(w, counts)
+            else:
+                pending.release()  # the worker opens the new generation read-write
+                counts = self._run_sparql(UpdateJob(str(pending.path), text, checked.digest),
+                                          self.settings.sparql_update_timeout)
+            return {"quads_before": counts.quads_before, "quads_after": counts.quads_after}
+
+        return self._write("update", apply, True, progress or _quiet, hand_over=True)
+
+    def _run_sparql(self, job, timeout: float):
+        pool = self.sparql_pool or QueryPool(1)
+        try:
+            return pool.run(job, timeout, what="Oppdateringen")
+        finally:
+            if pool is not self.sparql_pool:
+                pool.close()
 
     def restore(self, generation: str, *, progress: Progress = None) -> WriteResult:
         """Make a kept generation current again: a new write with its content, then the refresh."""
@@ -344,14 +385,19 @@ class Application:
         return result
 
     # -- the one write path ------------------------------------------------------------
-    def _write(self, action: str, apply: Callable, refresh: bool, progress, copy_current: bool = True) -> WriteResult:
+    def _write(self, action: str, apply: Callable, refresh: bool, progress, copy_current: bool = True,
+               hand_over: bool = False) -> WriteResult:
+        """`apply(writable store) -> details`; with `hand_over`, `apply(PendingGeneration)` instead, for
+        work another process does on the new generation (graph/store.py)."""
         with self._writing:
             for attempt in range(1, WRITE_ATTEMPTS + 1):
                 try:
-                    with self.store.writer(copy_current=copy_current, action=action) as w:
-                        details = apply(w)
+                    with self.store.pending(copy_current=copy_current, action=action) as pending:
+                        details = apply(pending if hand_over else pending.open())
+                        w = pending.open()
                         sync_review_links(w, self.settings.base_iri)
                         stamp_source(w, self.settings.base_iri)
+                        del w  # the store commits the generation once every handle is gone
                     break
                 except WriteConflict:  # another replica wrote first: apply again on top of its write
                     if attempt == WRITE_ATTEMPTS:
@@ -397,3 +443,8 @@ class Application:
             out.warnings.append(f"De utledede lenkene ble ikke oppdatert ({err}); det prøves igjen ved neste "
                                 "skriving eller oppstart.")
         return out
+
+
+def _graph_label(graph: str) -> str:
+    names = {"ALL": "alle grafene", "DEFAULT": "standardgrafen", "NAMED": "alle navngitte grafer"}
+    return names.get(graph, f"<{graph}>")

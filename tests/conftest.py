@@ -134,3 +134,13 @@ def onnx_embedder(tmp_path_factory):
     from search.embedding.onnx_embedder import OnnxEmbedder
 
     return OnnxEmbedder.load(make_settings(tmp_path_factory.mktemp("onnx-home")), progress=False)
+
+
+# In CI a skipped test is a failure: a missing browser, server or vocabulary must not pass quietly.
+def pytest_sessionfinish(session, exitstatus):
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if os.environ.get("CI") and skipped and session.exitstatus == 0:
+        reasons = sorted({str(getattr(r, "longrepr", ""))[:200] for r in skipped})
+        print(f"\nFEIL: {len(skipped)} test(er) ble hoppet over i CI (CI er satt):", *reasons, sep="\n  ")
+        session.exitstatus = 1

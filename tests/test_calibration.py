@@ -58,3 +58,17 @@ def test_no_cut_reaches_an_impossible_precision():
 def test_fit_refuses_one_class_only():
     with pytest.raises(ValueError):
         fit(np.zeros((5, 1)), np.ones(5), ["x"])
+
+
+def test_nonnegative_features_never_get_a_negative_weight():
+    """A feature that hurts in the data is held at 0 when it must be monotone evidence."""
+    X, y, _ = synthetic(3000, 4)
+    X[:, 1] = -X[:, 0] + 0.1 * np.random.default_rng(5).normal(size=len(X))  # anti-correlated with y
+    free = fit(X, y, ["signal", "against"], isotonic=False)
+    held = fit(X, y, ["signal", "against"], isotonic=False, nonnegative=["against"])
+    assert free.weights[1] < 0 and held.weights[1] == 0.0 and held.weights[0] > 0
+
+
+def test_isotonic_ignores_examples_of_weight_zero():
+    xs, ys = isotonic_steps(np.array([0.1, 0.2, 0.3]), np.array([0, 1, 0]), np.array([1.0, 1.0, 0.0]))
+    assert all(np.isfinite(ys)) and ys == sorted(ys) and ys[-1] == 1.0

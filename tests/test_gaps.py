@@ -21,9 +21,24 @@ def test_themes_without_measures_are_gaps_by_structure_with_suggestions(gaps, pa
     # Areas with measures of their own, of a sub-area, or of the whole a part belongs to are served.
     for notation in ("2", "3", "4", "4-p1", "4-p2", "5", "5.1", "5.2"):
         assert notation not in by_notation
-    # The partner's Oslofjord initiative is the closest thing to a measure for 5.4.
+    # The partner's Oslofjord initiative is the closest thing to a measure for 5.4, and the only
+    # confident one: logistics or NAV measures are not suggested for the fjord as if they were.
     fjord = f"{partner_home.base_iri}/id/initiative/eksempel-fylkeskommune-ef-11"
-    assert fjord in [s["id"] for s in by_notation["5.4"]["suggestions"][:2]]
+    suggested = by_notation["5.4"]["suggestions"]
+    assert suggested[0]["id"] == fjord and not suggested[0]["weak"]
+    assert all(s["weak"] for s in suggested[1:] if "fjord" not in (s["label"] + s["text"]).lower()
+               and "kantsone" not in (s["label"] + s["text"]).lower())
+
+
+def test_suggestions_carry_the_overlap_confidence_and_say_when_weak(gaps, partner_home):
+    from matching.matcher import Matcher
+
+    cut = Matcher(partner_home).com.cuts["overlap"]
+    every = [s for g in gaps["focus_areas"] + gaps["strategies"] for s in g["suggestions"]]
+    assert every and any(s["weak"] for s in every)
+    for s in every:
+        assert 0.0 <= s["confidence"] <= 1.0 and s["score"] == s["confidence"]
+        assert s["weak"] == (s["confidence"] < cut) and s["type"] in ("Measure", "Initiative")
 
 
 def test_strategy_gaps_say_their_basis_and_inferred_links_count(gaps, partner_home):

@@ -119,7 +119,7 @@ def test_defect10_drop_all_is_undone_by_restore(built_home, tmp_path, monkeypatc
         settings = settings.model_copy(update={"store_keep": 5})
     app = Application(settings)
     good = app.store.generation()
-    app.update("DROP ALL")
+    app.update("DROP ALL", confirm=True)
     assert stats(app.store)["triples"] <= 1  # only the source revision stamp is left
     app.import_list(CSV, "sol.csv", "Deponi", refresh=False)  # one more write: the good one stays
     monkeypatch.setenv("REGIONGRAF_HOME", str(settings.home))
@@ -228,3 +228,43 @@ def _swallow(request) -> None:
         urllib.request.urlopen(request, timeout=60)  # noqa: S310 (loopback)
     except OSError:
         pass  # the server was killed under it
+
+
+def test_defect10_a_destructive_update_needs_confirmation_on_the_endpoint(built_home, tmp_path):
+    settings = copy_home(built_home, tmp_path / "home").model_copy(update={"token": "t"})
+    auth = {"Authorization": "Bearer t", "Content-Type": "application/sparql-update"}
+    with TestClient(create_app(settings)) as c:
+        for update in ("DROP ALL", "CLEAR GRAPH <https://data.osloregionen.no/graph/programme-2025>",
+                       "DROP SILENT NAMED", "PREFIX g: <https://data.osloregionen.no/graph/> MOVE g:curated TO g:x"):
+            r = c.post("/sparql", content=update, headers=auth)
+            assert r.status_code == 409 and "confirm=true" in r.json()["error"], (update, r.text)
+        assert stats(open_store(settings))["classes"]["Measure"] == 61
+        r = c.post("/sparql?confirm=true", content="DROP ALL", headers=auth)
+        assert r.status_code == 200, r.text
+        assert stats(open_store(settings))["triples"] <= 1
+
+
+# -- defect 12: updates have a time limit ---------------------------------------------------
+SLOW_UPDATE = """INSERT { GRAPH <https://data.osloregionen.no/graph/curated> { ?a <urn:x> ?n } }
+WHERE { GRAPH ?x { ?a ?b ?c } GRAPH ?y { ?d ?e ?f } GRAPH ?z { ?g ?h ?i }
+        BIND(CONCAT(STR(?c), STR(?f), STR(?i)) AS ?n) }"""  # updates see the named graphs only
+
+
+def test_defect12_a_slow_update_is_stopped_at_its_limit_and_frees_the_write_lock(built_home, tmp_path):
+    settings = copy_home(built_home, tmp_path / "home").model_copy(
+        update={"token": "t", "sparql_update_timeout": 3.0})
+    store = open_store(settings)
+    before = store.generation()
+    with TestClient(create_app(settings)) as c:
+        start = time.monotonic()
+        r = c.post("/sparql", content=SLOW_UPDATE,
+                   headers={"Authorization": "Bearer t", "Content-Type": "application/sparql-update"})
+        took = time.monotonic() - start
+    assert r.status_code == 503 and "Oppdateringen brukte mer enn 3" in r.json()["error"], r.text
+    assert took < 30
+    assert store.generation() == before  # nothing half-written was swapped in
+    if not store.remote:  # a remote store's new state was only in memory
+        assert {p.name for p in store.root.glob("gen-*")} == {g.id for g in store.history()}
+    start = time.monotonic()
+    Application(settings).import_list(CSV, "sol.csv", "Deponi", refresh=False)  # the lock is free
+    assert time.monotonic() - start < 20

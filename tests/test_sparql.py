@@ -505,6 +505,8 @@ def test_drop_graph(writable):
     c, store = writable
     auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/sparql-update"}
     r = c.post("/sparql", content=f"DROP GRAPH <{CURATED}>", headers=auth)
+    assert r.status_code == 409 and "confirm=true" in r.json()["error"]  # one of ours: confirm first
+    r = c.post("/sparql?confirm=true", content=f"DROP GRAPH <{CURATED}>", headers=auth)
     assert r.status_code == 200 and r.json()["quads_after"] == 18
     assert not select(c, f"SELECT * WHERE {{ GRAPH <{CURATED}> {{ ?s ?p ?o }} }}")
 

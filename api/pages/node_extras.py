@@ -1,6 +1,7 @@
 """What the node page shows besides the node's own facts: its neighbourhood picture and
-the most similar measures ("lignende tiltak"), with scores and the reason for each, and
-(when the server takes writes) a form to accept or reject each as a pair with this node.
+the most similar measures ("lignende tiltak"), with their calibrated confidence, kind and the
+reason for each (those below the overlap cut are marked weak, "svak likhet"), and (when the
+server takes writes) a form to accept or reject each as a pair with this node.
 
 Both come from elsewhere: the picture from graph/neighbourhood.py drawn by api/picture.py,
 the similar measures from matching.matcher.Matcher.similar (the same as /api/similar).
@@ -38,10 +39,10 @@ def node_extras(request: Request, reader: ox.Store, iri: str, label: str | None)
 
 
 def similar(request: Request, iri: str, k: int = SIMILAR_K) -> list[dict] | None:
-    """Most similar proposals of other actors, best first; None when the node is not searchable."""
+    """Most similar proposals of other actors, most confident first, each with `kind` and `weak`
+    (matching/overlap.py); None when the node is not searchable."""
     try:
-        found = request.app.state.application.matcher().similar(iri, k=k)["similar"]
-        return [s for s in found if s["score"] > 0]  # below 0: less alike than two random proposals
+        return request.app.state.application.matcher().similar(iri, k=k)["similar"]
     except (NotFound, NotReady):
         return None
     except UserError as err:

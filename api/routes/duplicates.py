@@ -3,7 +3,8 @@
     GET /api/duplicates?across_actors=true&actor=Kraftgruppen&min_score=0.4&clusters=false&limit=50
         &include_rejected=false
 
-Answers a JSON list of pairs {"a": NODE, "b": NODE, "score", "kind", "why", ...} best first,
+Answers a JSON list of pairs {"a": NODE, "b": NODE, "score", "confidence", "kind", "weak", "why", ...}
+most confident first (score = confidence, the calibrated probability, matching/overlap.py),
 or, with clusters=true, a list of clusters (search/clusters.py).
 """
 
@@ -29,7 +30,7 @@ async def duplicates(
     actor: Annotated[str | None, Query(max_length=200, description=(
         "Bare par der én av de to er foreslått av denne aktøren (navn, nøkkel eller IRI)."))] = None,
     min_score: Annotated[float | None, Query(ge=-1, le=1, description=(
-        "Laveste skår (standard: den kalibrerte grensen for overlapp)."))] = None,
+        "Laveste sikkerhet, 0–1 (standard: grensen for overlapp; lavere gir også svake par, «related»)."))] = None,
     clusters: Annotated[bool, Query(description="Grupper parene i klynger.")] = False,
     limit: Annotated[int | None, Query(ge=1, le=10000, description="Høyst så mange par/klynger.")] = None,
     include_rejected: Annotated[bool, Query(description="Ta med par som er avvist i en vurdering.")] = False,

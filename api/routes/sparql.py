@@ -39,31 +39,30 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from api.deps import get_application, get_settings, get_store, require_token
+from api.errors import status_of
 from api.pages.sparql_page import page
-from graph.errors import NotReady, UserError
+from graph.errors import UserError
 from graph.formats import HTML, RDF, RESULTS, RESULTS_JSON, TURTLE, Format, lookup, names_list, negotiate
-from graph.namespaces import PREFIXES
+from graph.namespaces import DCTERMS, PREFIXES, SD, XSD
+from graph.namespaces import RDF as RDF_NS
 from graph.settings import Settings
-from graph.sparql.gate import Busy, Gate
-from graph.sparql.guard import QueryRefused
+from graph.sparql.gate import Gate
 from graph.sparql.pool import (
     GRAPH_FORMATS,
     RESULT_FORMATS,
     GraphSizes,
     GraphsJob,
     NotAcceptable,
-    PoolBusy,
     QueryJob,
     QueryPool,
     QueryResult,
-    QuerySyntaxError,
     QueryTimeout,
     ResultTooLarge,
     UpdateCheckJob,
     WorkerFailed,
     serialize_graph,
 )
-from graph.store import GraphStore, StoreMissing
+from graph.store import GraphStore
 
 log = logging.getLogger("regiongraf.sparql")
 router = APIRouter(tags=["sparql"])
@@ -73,10 +72,8 @@ router = APIRouter(tags=["sparql"])
 FORMAT_KINDS = (RESULT_FORMATS, GRAPH_FORMATS, (HTML,))
 FORMAT_NAMES = [f.name for kind in FORMAT_KINDS for f in kind]
 KIND_NAMES = {"solutions": "SELECT", "boolean": "ASK", "graph": "CONSTRUCT/DESCRIBE"}
-SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID_TRIPLES = "http://rdfs.org/ns/void#triples"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-PREFIX_MAP = {k: str(v) for k, v in PREFIXES.items()} | {"sd": SD}
+PREFIX_MAP = {k: str(v) for k, v in PREFIXES.items()} | {"sd": str(SD)}
 FORMAT_DOC = f"Overstyr Accept: {names_list(FORMAT_NAMES)}."
 GRAPH_DOC = "Graf som skal være standardgrafen (overstyrer FROM i spørringen). Må være en av tjenestens grafer."
 NAMED_DOC = "Navngitt graf som kan brukes med GRAPH (overstyrer FROM NAMED). Må være en av tjenestens grafer."
@@ -135,20 +132,14 @@ def _media_types(name: str) -> str:
 
 # -- errors -------------------------------------------------------------------
 def _status(err: Exception) -> tuple[int, dict]:
-    if isinstance(err, QuerySyntaxError | QueryRefused):
-        return 400, {}
+    """SPARQL's own statuses (422 too large, 503 timed out); every other kind as everywhere (api/errors.py)."""
     if isinstance(err, ResultTooLarge):
         return 422, {}
     if isinstance(err, QueryTimeout):
         return 503, {}
-    if isinstance(err, Busy):
-        return 503, {"Retry-After": str(err.retry_after)}
-    if isinstance(err, PoolBusy):
-        return 503, {"Retry-After": "1"}
-    if isinstance(err, StoreMissing | NotReady):  # no graph yet; a remote store that does not answer
-        return 503, {}
     if isinstance(err, UserError):
-        return 400, {}
+        status, headers = status_of(err)
+        return status, headers or {}
     return 500, {}
 
 
@@ -340,7 +331,9 @@ async def _update(request: Request, params: dict[str, list[str]], settings: Sett
         # The guard parses in a sandboxed worker, under the time limit; only then is anything run.
         inspection = await _run(request, settings, pool, UpdateCheckJob(store.sparql_source(gen), updates[0]))
         # The application layer writes a new generation, then refreshes the index and inferred links.
-        result = await run_in_threadpool(lambda: app.update(updates[0], inspection=inspection, progress=log.info))
+        confirm = params.get("confirm", [""])[-1].strip().lower() in ("true", "1", "ja", "yes")
+        result = await run_in_threadpool(
+            lambda: app.update(updates[0], inspection=inspection, confirm=confirm, progress=log.info))
     except (UserError, WorkerFailed) as err:
         status, headers = _status(err)
         return JSONResponse({"error": str(err)}, status_code=status, headers=headers)
@@ -366,8 +359,8 @@ async def _service_description(request: Request, wanted: Wanted, store: GraphSto
 def service_description(endpoint: str, sizes: GraphSizes | None, fmt: str) -> bytes:
     """sd:Service for this endpoint (W3C SPARQL 1.1 Service Description)."""
     N, L, B = ox.NamedNode, ox.Literal, ox.BlankNode  # noqa: N806
-    sd = lambda name: N(SD + name)  # noqa: E731
-    a = N(RDF_TYPE)
+    sd = lambda name: N(str(SD) + name)  # noqa: E731
+    a = N(str(RDF_NS.type))
     service, dataset, default = B(), B(), B()
     triples = [
         (service, a, sd("Service")),
@@ -375,8 +368,8 @@ def service_description(endpoint: str, sizes: GraphSizes | None, fmt: str) -> by
         (service, sd("supportedLanguage"), sd("SPARQL11Query")),
         (service, sd("supportedLanguage"), sd("SPARQL11Update")),
         (service, sd("feature"), sd("UnionDefaultGraph")),
-        (service, N("http://purl.org/dc/terms/title"), L("regiongraf SPARQL", language="nb")),
-        (service, N("http://purl.org/dc/terms/description"), L(
+        (service, N(str(DCTERMS.title)), L("regiongraf SPARQL", language="nb")),
+        (service, N(str(DCTERMS.description)), L(
             "Osloregionens handlingsprogram som kunnskapsgraf. Standardgrafen er unionen av alle "
             "navngitte grafer. Bare lesing uten token; SERVICE og FROM mot eksterne kilder avvises.",
             language="nb")),
@@ -401,4 +394,4 @@ def service_description(endpoint: str, sizes: GraphSizes | None, fmt: str) -> by
     return serialize_graph([ox.Triple(*t) for t in triples], RDF[fmt], PREFIX_MAP)
 
 
-_XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+_XSD_INTEGER = ox.NamedNode(str(XSD.integer))

@@ -4,8 +4,8 @@
 
 Pairs come from matching.matcher.Matcher.duplicates (the same as /api/duplicates and
 `regiongraf duplicates`), groups from Matcher.clusters; each pair shows its score, its
-kind, why it was matched (shared words and shared place in the graph) and the shared
-words marked in both texts. A plain GET form: works without JavaScript. When the server
+kind and confidence, why it was matched (shared words and shared place in the graph) and the
+shared words marked in both texts. A plain GET form: works without JavaScript. When the server
 takes writes (a token is configured), each pair has a form to accept or reject it
 (POST /vurdering, api/routes/ui_reviews.py); `vurdert=accept|reject` says it was saved.
 """
@@ -25,7 +25,7 @@ from matching.clusters import clusters
 
 router = APIRouter(tags=["nettsider"])
 
-KINDS = {"confirmed": "Bekreftet", "duplicate": "Mulig duplikat", "overlap": "Overlapp", "related": "Beslektet"}
+KINDS = {"confirmed": "Bekreftet", "duplicate": "Mulig duplikat", "overlap": "Overlapp", "related": "Svak likhet"}
 SAVED = {"accept": "Vurderingen er lagret: paret er godtatt og står nå øverst som bekreftet.",
          "reject": "Vurderingen er lagret: paret er avvist og foreslås ikke igjen."}
 DEFAULT_N = 50

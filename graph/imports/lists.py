@@ -7,7 +7,7 @@
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from rdflib.namespace import PROV, RDF, RDFS
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS
 
 from graph.errors import NotFound
 from graph.iri import graph_iri
@@ -38,7 +38,7 @@ def imported_lists(store: ox.Store, base: str) -> list[ImportedList]:
         label = _one(store, actor, ox.NamedNode(str(RDFS.label)), None) if actor is not None else None
         count = sum(1 for _ in store.quads_for_pattern(
             None, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(RG.Initiative)), g))
-        source = _one(store, g, ox.NamedNode("http://purl.org/dc/terms/source"), g)
+        source = _one(store, g, ox.NamedNode(str(DCTERMS.source)), g)
         when = _one(store, g, ox.NamedNode(str(PROV.generatedAtTime)), g)
         key = g.value[len(prefix):]
         out.append(ImportedList(

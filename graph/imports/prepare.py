@@ -34,7 +34,7 @@ from graph.iri import graph_iri, node_iri, slug, split_iri
 from graph.linker import TARGET_CLASSES, mention_links
 from graph.materialise import aligned_triples
 from graph.names import Names, normalise
-from graph.namespaces import RG, bind_prefixes
+from graph.namespaces import RG, SCHEMA, bind_prefixes
 from graph.settings import Settings
 from graph.validate import validate_graph, violations_only
 
@@ -45,7 +45,7 @@ EXTENSIONS = {
 }
 FIELD_OF_PATH = {
     str(RDFS.label): "title", str(RG.text): "description", str(DCTERMS.identifier): "id",
-    "https://schema.org/url": "url", str(RG.theme): "theme",
+    str(SCHEMA.url): "url", str(RG.theme): "theme",
 }
 
 

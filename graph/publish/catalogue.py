@@ -13,12 +13,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from rdflib import Dataset, Graph, Literal, Namespace, URIRef
+from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, SKOS, VOID, XSD
 
 from graph.formats import CSV_TABLE, JSONLD, NQUADS, RDFXML, TRIG, TURTLE, Format, RdfFormat
-from graph.namespaces import PREFIXES, RG, bind_prefixes
+from graph.namespaces import PREFIXES, RG, VCARD, bind_prefixes
 
 EU = "http://publications.europa.eu/resource/authority/"
 DATA_THEME = URIRef(EU + "data-theme")
@@ -27,7 +27,6 @@ LANGUAGE = URIRef(EU + "language")
 ACCESS_RIGHT = URIRef(EU + "access-right")
 LICENCE = URIRef(EU + "licence")
 COUNTRY = URIRef(EU + "country")
-VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 
 # The vocabulary IRI does not move with the data's base (see graph/settings.py).
 VOCABULARY = URIRef(str(RG).rstrip("#"))

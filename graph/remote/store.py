@@ -76,6 +76,26 @@ def shared_client(endpoint: Endpoint) -> Client:
         return client
 
 
+class InMemoryPending:
+    """A remote store's new state while it is written (graph/store.py's PendingGeneration): an
+    in-memory store in this process. There is no file to hand to another process (`path` is None);
+    a SPARQL Update worker gets a copy instead (graph/sparql/update.py)."""
+
+    path = None
+
+    def __init__(self, store: ox.Store):
+        self._store = store
+
+    def open(self) -> ox.Store:
+        return self._store
+
+    def release(self) -> int:
+        return len(self._store)
+
+    def discard(self) -> None:
+        pass
+
+
 class RemoteStore:
     remote = True
 
@@ -173,9 +193,23 @@ class RemoteStore:
         for s in self._history_states():
             if s.id == name and s.id in self._kept_ids(current):
                 return RemoteReader(self.client, s, self.codec, self.cache)
+        if self.keep <= 0:
+            raise NotFound(f"Fant ingen lagret versjon «{name}»: lageret beholder ingen tidligere versjoner "
+                           "(REGIONGRAF_STORE_KEEP=0). Sett REGIONGRAF_STORE_KEEP for å kunne hente tilbake "
+                           "versjoner senere, eller bruk tjenerens egen sikkerhetskopi. Se 'regiongraf history'.")
         raise NotFound(f"Fant ingen lagret versjon «{name}». Se 'regiongraf history'.")
 
+    def can_restore(self) -> bool:
+        """Whether earlier states are kept, so that a write can be undone with `restore`."""
+        return self.keep > 0
+
     # -- writing -----------------------------------------------------------------------
+    @contextmanager
+    def pending(self, copy_current: bool = True, action: str = "skriving"):
+        """The embedded store's `pending` (graph/store.py): the new state as an InMemoryPending."""
+        with self.writer(copy_current=copy_current, action=action) as local:
+            yield InMemoryPending(local)
+
     @contextmanager
     def writer(self, copy_current: bool = True, action: str = "skriving"):
         """Yield an in-memory store holding the current state; publish it as a new state on success.

@@ -72,6 +72,9 @@ class Inspection:
 
     digest: str  # sha256 of the text that was checked
     graphs: list[GraphName] = field(default_factory=list)
+    # What an update empties or replaces as a whole (DROP, CLEAR, MOVE, COPY): graph IRIs, or
+    # ALL / DEFAULT / NAMED. The application asks for a confirmation before running these.
+    destructive: list[str] = field(default_factory=list)
 
     @property
     def from_iris(self) -> list[str]:
@@ -126,7 +129,7 @@ def check_update(text: str, read_only: ox.Store | None = None) -> Inspection:
         raise QuerySyntaxError(f"Ugyldig SPARQL Update: {error}")
     _refuse_hidden_keywords(text, ("service", "load"), parse)
     tree = _rdflib_parse(text, _UPDATE_GRAMMAR, "oppdateringen")[0]
-    return Inspection(digest(text), _walk_update(tree))
+    return Inspection(digest(text), *_walk_update(tree))
 
 
 def refuse_foreign_graphs(names: list[GraphName], known: set[str]) -> None:
@@ -275,18 +278,37 @@ def _walk_query(tree) -> list[GraphName]:
     return [_graph_name(prologue, clause, "FROM") for clause in _get(tree[1], "datasetClause") or []]
 
 
-def _walk_update(tree) -> list[GraphName]:
+def _walk_update(tree) -> tuple[list[GraphName], list[str]]:
+    """The graphs an update names (USING, WITH), and what it drops or replaces as a whole."""
     _refuse_fetching(tree)
-    names = []
+    names, destructive = [], []
     prologue = None
     for part, request in zip(_get(tree, "prologue") or [], _get(tree, "request") or [], strict=False):
         prologue = translatePrologue(part, None, prologue=prologue)  # prefixes carry over
+        destructive += _destroys(prologue, request)
         if request.name != "Modify":
             continue
         if _get(request, "withClause") is not None:
             names.append(GraphName("WITH", _resolve(prologue, _get(request, "withClause"))))
         names += [_graph_name(prologue, using, "USING") for using in _get(request, "using") or []]
-    return names
+    return names, destructive
+
+
+def _destroys(prologue, request: CompValue) -> list[str]:
+    """DROP/CLEAR empty a graph (or ALL, DEFAULT, NAMED); MOVE/COPY replace the target (MOVE
+    also empties the source)."""
+    if request.name in ("Drop", "Clear"):
+        target = _get(request, "graphiri")
+        return [target if isinstance(target, str) and target in ("ALL", "DEFAULT", "NAMED")
+                else _resolve(prologue, target)]
+    if request.name in ("Move", "Copy"):
+        source, target = (_graph_ref(prologue, g) for g in _get(request, "graph") or [None, None])
+        return [source, target] if request.name == "Move" else [target]
+    return []
+
+
+def _graph_ref(prologue, term) -> str:
+    return "DEFAULT" if term is None or str(term).upper() == "DEFAULT" else _resolve(prologue, term)
 
 
 def _get(node: CompValue, key: str):

@@ -49,19 +49,21 @@ from graph.formats import (
     TURTLE,
     RdfFormat,
 )
+from graph.namespaces import XSD
 from graph.sparql.guard import (
     GraphName,
     QueryRefused,
     QuerySyntaxError,
     check_query,
     check_update,
+    digest,
     refuse_foreign_graphs,
 )
 
 # What answers are written in, in the server's order of preference (Accept ties).
 RESULT_FORMATS = RESULTS_FORMATS  # SELECT and ASK
 GRAPH_FORMATS = (TURTLE, NTRIPLES, JSONLD, RDFXML)  # CONSTRUCT and DESCRIBE
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+XSD_STRING = str(XSD.string)
 STARTUP_TIMEOUT = 30.0
 # rdflib's parser recurses about 15 frames per triple pattern or nesting level; the worker
 # parses on a thread with a large stack so that a few thousand patterns still fit, and a
@@ -128,6 +130,28 @@ class UpdateCheckJob:
 
 
 @dataclass
+class UpdateJob:
+    """An inspected SPARQL Update, run on a new generation (opened read-write here), so that it
+    runs under the same time limit and in the same sandbox as queries."""
+
+    store: str | None  # path of the new generation; the server has released it (None: `data`)
+    update: str
+    digest: str  # of the text the guard inspected
+    # A remote store's new state as N-Quads and its named graphs (its writer is an in-memory store,
+    # graph/remote/store.py): updated in the worker's own memory and sent back in UpdateCounts.
+    data: bytes | None = None
+    graphs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class UpdateCounts:
+    quads_before: int
+    quads_after: int
+    data: bytes | None = None  # the updated N-Quads, for an UpdateJob with `data`
+    graphs: list[str] = field(default_factory=list)  # and its named graphs (an empty one has no quads)
+
+
+@dataclass
 class GraphsJob:
     """Named graphs and their sizes, for the service description."""
 
@@ -172,6 +196,8 @@ def execute(job, session: _Session):
         # A remote store's updates run on an in-memory copy (graph/remote/store.py): the parse
         # needs only some read-only Oxigraph store, never the server.
         return check_update(job.update, session.open(job.store) if isinstance(job.store, str) else None)
+    if isinstance(job, UpdateJob):
+        return _run_update(job)
     inspection = check_query(job.query)  # nothing reaches Oxigraph's evaluator before this
     store = session.open(job.store)
     options = _dataset_options(store, job, inspection.from_iris)
@@ -203,6 +229,35 @@ def execute(job, session: _Session):
     out = _Capped(job.max_bytes)
     ox.serialize(triples, out, format=RDF[fmt].oxigraph, prefixes=prefixes)
     return QueryResult("graph", fmt, out.getvalue(), len(triples))
+
+
+def _run_update(job: UpdateJob) -> UpdateCounts:
+    if digest(job.update) != job.digest:
+        raise QueryRefused("Oppdateringen er ikke den som ble kontrollert.")
+    in_memory = job.store is None
+    store = ox.Store() if in_memory else ox.Store(job.store)
+    try:
+        if in_memory:
+            for name in job.graphs:
+                store.add_graph(ox.NamedNode(name))
+            store.bulk_load(job.data or b"", format=ox.RdfFormat.N_QUADS)
+        before = len(store)
+        try:
+            store.update(job.update)
+        except SyntaxError as err:
+            raise QuerySyntaxError(f"Ugyldig SPARQL Update: {err}") from None
+        except (OSError, RuntimeError, ValueError) as err:  # e.g. DROP GRAPH of a missing graph
+            raise UserError(f"SPARQL Update feilet, grafen er uendret: {err}") from None
+        if in_memory:
+            return UpdateCounts(before, len(store), store.dump(format=ox.RdfFormat.N_QUADS), _named(store))
+        store.flush()
+        return UpdateCounts(before, len(store))
+    finally:
+        del store  # release the database before the server opens it again
+
+
+def _named(store: ox.Store) -> list[str]:
+    return [g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)]
 
 
 def serialize_graph(triples: list, fmt: RdfFormat, prefixes: dict[str, str]) -> bytes:
@@ -474,8 +529,9 @@ class QueryPool:
         self._started = False
         self._closed = False
 
-    def run(self, job, timeout: float):
-        """Run a job; QueryTimeout after `timeout` seconds of work, PoolBusy after as long waiting."""
+    def run(self, job, timeout: float, what: str = "Spørringen"):
+        """Run a job; QueryTimeout after `timeout` seconds of work, PoolBusy after as long waiting.
+        `what` names the job in the timeout message ("Spørringen", "Oppdateringen")."""
         worker = self._acquire(timeout)
         try:
             worker.wait_ready()
@@ -483,8 +539,8 @@ class QueryPool:
             if not worker.conn.poll(timeout):
                 worker = self._replace(worker)
                 raise QueryTimeout(
-                    f"Spørringen brukte mer enn {timeout:g} sekunder og ble stoppet (query time limit "
-                    "exceeded). Gjør den smalere, f.eks. med LIMIT eller mer presise mønstre."
+                    f"{what} brukte mer enn {timeout:g} sekunder og ble stoppet (time limit exceeded). "
+                    "Gjør den smalere, f.eks. med LIMIT eller mer presise mønstre."
                 )
             reply = worker.conn.recv()
         except (EOFError, OSError) as err:
@@ -500,15 +556,6 @@ class QueryPool:
         if reply[0] == "not_acceptable":
             raise NotAcceptable(reply[1])
         raise _ERRORS[reply[1]](reply[2])
-
-    def network_isolated(self) -> bool | None:
-        """Whether the workers run without network (None until one has started)."""
-        worker = self._acquire(STARTUP_TIMEOUT)
-        try:
-            worker.wait_ready()
-            return worker.isolated
-        finally:
-            self._release(worker)
 
     def close(self) -> None:
         with self._lock:

@@ -23,7 +23,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 from graph import ontology
 from graph.iri import graph_iri
 from graph.names import type_label
-from graph.namespaces import RG, SSSOM
+from graph.namespaces import RG, SCHEMA, SSSOM
 
 TYPE = ox.NamedNode(str(RDF.type))
 LABEL = ox.NamedNode(str(RDFS.label))
@@ -62,9 +62,9 @@ EXTERNAL_NAMES = {
     str(DCTERMS.source): "kilde",
     str(DCTERMS.references): "viser til",
     str(DCTERMS.relation): "relatert til",
-    "http://www.w3.org/2000/01/rdf-schema#seeAlso": "se også",
-    "https://schema.org/url": "nettside",
-    "https://schema.org/member": "medlem",
+    str(RDFS.seeAlso): "se også",
+    str(SCHEMA.url): "nettside",
+    str(SCHEMA.member): "medlem",
 }
 # Incoming links read from the other end: "<strategy> supports <goal>" is "støttes av" on the goal.
 INVERSE_NAMES = {

@@ -22,10 +22,9 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from graph.namespaces import RG
+from graph.namespaces import RG, SKOS
 from graph.views.describe import NodeNames
 
-SKOS = "http://www.w3.org/2004/02/skos/core#"
 LAYER = {
     "Challenge": 0, "Goal": 1, "SubGoal": 1, "Strategy": 2, "Measure": 3, "Initiative": 3,
     "Project": 4, "Plan": 4, "Organisation": 4,

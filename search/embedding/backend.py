@@ -1,6 +1,6 @@
 """The embedding model: which backend runs it, and how the server shares it between searches.
 
-    load_embedder(settings)         the model on the backend settings.embedder names (torch | onnx)
+    load_embedder(settings)         the model on the backend settings.embedder names (torch | onnx | onnx-fp32)
     serving_embedder(settings, e)   e (or load_embedder) behind a query cache and a micro-batcher,
                                     as the server uses it (settings.query_cache, batch_*)
 
@@ -16,7 +16,7 @@ from search.embedding.cache import QueryCache
 
 def load_embedder(settings):
     """The configured model: search.embedding.onnx_embedder or search.embedding.embedder (torch)."""
-    if getattr(settings, "embedder", "torch") == "onnx":
+    if getattr(settings, "embedder", "torch") in ("onnx", "onnx-fp32"):
         from search.embedding.onnx_embedder import OnnxEmbedder
 
         return OnnxEmbedder.load(settings)

@@ -1,11 +1,11 @@
-"""The embedding model on ONNX Runtime, int8-quantised: no torch at run time.
+"""The embedding model on ONNX Runtime (int8 or float32): no torch at run time.
 
-`OnnxEmbedder.load(settings)` finds (or exports on first use, see onnx_export.py) the int8
-ONNX folder for settings.model and reads it with onnxruntime; texts are tokenised with the
+`OnnxEmbedder.load(settings)` finds (or exports on first use, see onnx_export.py) the ONNX
+folder for settings.model and settings.embedder and reads it with onnxruntime; texts are tokenised with the
 `tokenizers` library from the folder's tokenizer.json, so tokens are exactly those of the
 torch embedder. The graph itself does mean pooling and L2 normalisation; e5 models get the
 same "query: " / "passage: " prefixes as search/embedding/embedder.py gives them.
-Selected with REGIONGRAF_EMBEDDER=onnx (graph/settings.py).
+Selected with REGIONGRAF_EMBEDDER=onnx (int8) or onnx-fp32 (graph/settings.py).
 """
 
 from __future__ import annotations

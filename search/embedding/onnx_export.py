@@ -29,7 +29,8 @@ import time
 import warnings
 from pathlib import Path
 
-SUFFIX = "-onnx-int8"
+SUFFIX = "-onnx-int8"  # the int8 folder (REGIONGRAF_EMBEDDER=onnx)
+SUFFIXES = {"onnx": SUFFIX, "onnx-fp32": "-onnx-fp32"}
 OPSET = 17
 # Files whose presence marks a finished export (the folder is renamed into place last).
 REQUIRED = ("model.onnx", "tokenizer.json", "export.json")
@@ -60,8 +61,9 @@ def is_current(folder: Path, source: str) -> bool:
 
 
 def folder_for(settings, source: str) -> Path:
-    """Where the export of `source` (a sentence-transformers folder) lives: beside the converted models."""
-    return settings.models_dir / (Path(source).name + SUFFIX)
+    """Where the export of `source` (a sentence-transformers folder) lives: beside the converted models,
+    one folder per ONNX backend (settings.embedder: onnx = int8, onnx-fp32)."""
+    return settings.models_dir / (Path(source).name + SUFFIXES.get(settings.embedder, SUFFIX))
 
 
 def _mean_pooling(pooling) -> bool:
@@ -208,7 +210,7 @@ def ensure(settings, progress: bool = True) -> Path:
                          "bruk REGIONGRAF_EMBEDDER=torch for denne modellen.")
     folder = folder_for(settings, source)
     if not is_current(folder, source):
-        export(source, folder, progress=progress)
+        export(source, folder, progress=progress, quantize=settings.embedder != "onnx-fp32")
     return folder
 
 

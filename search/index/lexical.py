@@ -170,6 +170,50 @@ class LexicalIndex:
                 out += weight * np.asarray(self.retriever.get_scores_from_ids(ids), dtype=np.float32)
         return out
 
+    def term_ids(self, text: str) -> list[int]:
+        """Vocabulary ids of the distinct terms of a text, as `scores` uses them."""
+        vocab = self.retriever.vocab_dict if self.size else {}
+        return [vocab[t] for t in dict.fromkeys(self.tokenizer(text)) if t and t in vocab]
+
+    def query_matrix(self, texts: list[str]):
+        """Each text's weighted query terms (exact 1, corrected FUZZY_WEIGHT, translated
+        TRANSLATED_WEIGHT; query_terms) as a sparse [texts x terms] matrix: `query_matrix @
+        matrix().T` gives what `scores` gives for each text, for many texts at once."""
+        from scipy import sparse
+
+        rows, cols, vals = [], [], []
+        vocab = self.vocab
+        for i, text in enumerate(texts):
+            terms = self.query_terms(text)
+            weights: dict[int, float] = {}
+            for group, weight in ((terms.exact, 1.0), (terms.corrected, FUZZY_WEIGHT),
+                                  (terms.translated, TRANSLATED_WEIGHT)):
+                for t in group:
+                    weights[vocab[t]] = weights.get(vocab[t], 0.0) + weight
+            rows += [i] * len(weights)
+            cols += list(weights)
+            vals += list(weights.values())
+        width = self.matrix().shape[1]
+        return sparse.csr_matrix((np.array(vals, np.float32), (rows, cols)), shape=(len(texts), width))
+
+    def matrix(self):
+        """The BM25 index as a sparse [units x terms] matrix of per-term scores (scipy CSR):
+        a query's BM25 score of unit d is the sum of row d over the query's distinct terms, so
+        many queries are scored at once by one sparse product. Built once, then cached."""
+        cached = getattr(self, "_matrix", None)
+        if cached is None:
+            from scipy import sparse
+
+            if self.size == 0:
+                cached = sparse.csr_matrix((0, 0), dtype=np.float32)
+            else:
+                s = self.retriever.scores
+                cached = sparse.csc_matrix((s["data"], s["indices"], s["indptr"]),
+                                           shape=(self.size, len(s["indptr"]) - 1)).tocsr()
+                cached.sort_indices()
+            self._matrix = cached
+        return cached
+
     def save(self, path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
         (path / VOCAB_FILE).write_text(json.dumps(sorted(self.tokenizer.splitter.vocab), ensure_ascii=False))

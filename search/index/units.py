@@ -18,12 +18,8 @@ from dataclasses import asdict, dataclass, field
 
 import pyoxigraph as ox
 
-from graph.namespaces import RG
-
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-RDFS_COMMENT = "http://www.w3.org/2000/01/rdf-schema#comment"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCT = "http://purl.org/dc/terms/"
+from graph.namespaces import DCTERMS as DCT
+from graph.namespaces import RDFS, RG, SKOS
 
 # Classes that become search units, in the order `--type` lists them.
 UNIT_TYPES = (
@@ -33,13 +29,13 @@ UNIT_TYPES = (
 
 # Literal properties read per unit; the role decides where each ends up.
 LITERALS = {
-    RDFS_LABEL: "label",
+    str(RDFS.label): "label",
     f"{SKOS}prefLabel": "label",
     f"{SKOS}altLabel": "alt",
     f"{DCT}title": "alt",
     str(RG.text): "text",
     f"{DCT}description": "description",
-    RDFS_COMMENT: "comment",
+    str(RDFS.comment): "comment",
     f"{SKOS}note": "note",
     str(RG.aim): "aim",
     str(RG.priorityArea): "aim",
