@@ -7,7 +7,10 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: help venv model build run test test-remote bench lint clean
+# axe-core for the browser tests' accessibility checks (tests/e2e/package-lock.json).
+AXE := tests/e2e/node_modules/axe-core/axe.min.js
+
+.PHONY: help venv model build run test test-remote e2e-tools bench lint clean
 
 # The tests that read or write the store, run again with the graph in a real SPARQL server
 # (started by the tests: tests/servers.py). tests/test_remote_store.py runs in `make test`.
@@ -33,8 +36,8 @@ venv: $(STAMP)
 
 model: venv
 	$(BIN)/python -m search.embedding.e5_convert
-	@# The ONNX int8 backend is opt-in (README, Search); its export is made here when it is chosen.
-	@case "$${REGIONGRAF_EMBEDDER:-torch}" in onnx*) $(BIN)/python -m search.embedding.onnx_export;; esac
+	@# The ONNX export of the chosen backend (default onnx-fp32; none for torch), so no verb waits for it.
+	@case "$${REGIONGRAF_EMBEDDER:-onnx-fp32}" in onnx*) $(BIN)/python -m search.embedding.onnx_export;; esac
 
 build: model
 	$(BIN)/regiongraf build
@@ -42,7 +45,18 @@ build: model
 run: build
 	$(BIN)/regiongraf serve
 
-test: model
+# The browser tests need axe-core: installed with npm when it is missing (order-only: never reinstalled
+# over an existing tests/e2e/node_modules). Without npm they say so; with CI set they then fail.
+$(AXE):
+	@if command -v npm >/dev/null; then \
+		npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error; \
+	else \
+		echo "npm mangler: nettlesertestene trenger axe-core (apt-get install npm, så make test igjen)." >&2; \
+	fi
+
+e2e-tools: | $(AXE)
+
+test: model | $(AXE)
 	$(BIN)/python -m pytest
 
 test-remote: model

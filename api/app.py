@@ -14,6 +14,8 @@ from api.errors import install_error_handlers
 from api.http_head import HeadAsGet
 from api.pages.html import STATIC
 from api.routes import (
+    diff,
+    docs,
     downloads,
     duplicates,
     gaps,
@@ -29,6 +31,7 @@ from api.routes import (
     similar,
     sparql,
     stats,
+    ui_diff,
     ui_gaps,
     ui_import,
     ui_overlaps,
@@ -38,6 +41,7 @@ from api.routes import (
 )
 from graph.settings import Settings, get_settings
 from graph.sparql.pool import QueryPool
+from graph.views.about import product_version
 from service.application import Application
 
 log = logging.getLogger("regiongraf")
@@ -86,8 +90,11 @@ def create_app(settings: Settings | None = None, embedder=None) -> FastAPI:
     app = FastAPI(
         title="regiongraf",
         description="Kunnskapsgraf og semantisk søk for Osloregionens handlingsprogram.",
-        version="0.1.0",
+        version=product_version(),
         lifespan=lifespan,
+        # /docs and /redoc are served by api/routes/docs.py from local assets (no CDN: they work offline).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     # Worker processes start on the first query; with a remote store they need the network to reach it.
@@ -103,7 +110,10 @@ def create_app(settings: Settings | None = None, embedder=None) -> FastAPI:
                    rebuild.router, history.router, linked_data.router, downloads.router, ui_search.router,
                    duplicates.router, similar.router, gaps.router, reviews.router, overlap_report.router,
                    ui_overlaps.router, ui_gaps.router, ui_import.router, ui_reviews.router,
-                   ui_report.router):
+                   ui_report.router, diff.router, ui_diff.router, docs.router):
         app.include_router(router)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")  # CSS and a little JS for the pages
+    # The OpenAPI UI's scripts and styles (from the fastapi-offline package); before /static, which would
+    # otherwise take the whole prefix.
+    app.mount(docs.OPENAPI_ASSETS_PATH, StaticFiles(directory=docs.OPENAPI_ASSETS), name="openapi-assets")
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")  # CSS, icons and a little JS for the pages
     return app

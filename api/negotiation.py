@@ -7,12 +7,15 @@ their names and media types, and the negotiation itself are in graph/formats.py.
 """
 
 from collections.abc import Sequence
+from typing import Annotated, Literal
 
 import pyoxigraph as ox
-from fastapi import HTTPException
+from fastapi import HTTPException, Query
+from fastapi.responses import Response
 from rdflib import Graph
 
 from graph.formats import (
+    CSV_TABLE,
     HTML,
     JSONLD,
     NQUADS,
@@ -84,3 +87,15 @@ def serialize(quads, variant: RdfFormat, prefixes: dict[str, str], context: dict
         g.parse(data=ox.serialize(triples, format=NTRIPLES.oxigraph), format=NTRIPLES.rdflib)
         return g.serialize(format=JSONLD.rdflib, context=context, auto_compact=True, encoding="utf-8")
     return ox.serialize(triples, format=variant.oxigraph, prefixes=prefixes)
+
+
+# `?format=csv` on the result routes (/api/search, /api/duplicates, /api/gaps, /api/overlap-report).
+TableFormat = Annotated[Literal["json", "csv"], Query(
+    description="json (standard) eller csv: et regneark, UTF-8 med BOM slik at Excel viser æ, ø og å.")]
+CSV_RESPONSES = {200: {"content": {"application/json": {}, CSV_TABLE.media_type: {}}}}
+
+
+def csv_download(body: bytes, filename: str) -> Response:
+    """A CSV file (service/tables.py) as a download."""
+    return Response(body, media_type=CSV_TABLE.content_type,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

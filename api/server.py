@@ -29,6 +29,8 @@ def _body(message: str) -> bytes:
 
 
 def _protocols():
+    # Imported here, not at the top: uvicorn's protocol classes are needed only by `serve` (cli/serve.py),
+    # and httptools is optional.
     classes = {}
     try:
         from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol

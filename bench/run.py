@@ -6,7 +6,7 @@ import time
 
 # Order matters little; cheap ones first so a failure shows early.
 BENCHMARKS = ["store_compare", "store_remote", "server_load", "search_quality", "search_speed", "duplicates_quality",
-              "overlap_quality", "duplicates_speed"]
+              "overlap_quality", "duplicates_speed", "lineage_quality"]
 
 
 def main(argv: list[str]) -> int:

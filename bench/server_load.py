@@ -75,10 +75,12 @@ SEARCH_CONFIGS = {
     "i dag: torch, ett søk per kjerne": {"REGIONGRAF_EMBEDDER": "torch", "REGIONGRAF_BATCH_QUERIES": "false",
                                          "REGIONGRAF_QUERY_CACHE": "0"},
     "torch + mikrobatching": {"REGIONGRAF_EMBEDDER": "torch", "REGIONGRAF_QUERY_CACHE": "0"},
+    "onnx-fp32 + mikrobatching": {"REGIONGRAF_EMBEDDER": "onnx-fp32", "REGIONGRAF_QUERY_CACHE": "0"},
     "onnx-int8 + mikrobatching": {"REGIONGRAF_EMBEDDER": "onnx", "REGIONGRAF_QUERY_CACHE": "0"},
 }
 BASELINE = "i dag: torch, ett søk per kjerne"
-DEFAULT = "torch + mikrobatching" if Settings().embedder == "torch" else "onnx-int8 + mikrobatching"
+DEFAULT = {"torch": "torch + mikrobatching", "onnx-fp32": "onnx-fp32 + mikrobatching",
+           "onnx": "onnx-int8 + mikrobatching"}[Settings().embedder]
 # Benchmarks never convert the model twice: share the developer's converted models, as the tests do.
 MODELS = Path(os.environ.get("REGIONGRAF_MODELS", REPO / ".regiongraf" / "models"))
 
@@ -408,7 +410,7 @@ def search_part(settings: Settings, nodes: list[str]) -> dict:
     targets["met"] = (targets["p50_20_over_p50_1"] <= 8 and targets["throughput_over_today_same_run"] >= 3
                       and targets["errors"] == 0)
     inproc = {}
-    for backend in ("torch", "onnx"):
+    for backend in ("torch", "onnx-fp32", "onnx"):
         inproc[backend] = where_time_goes(settings.model_copy(update={"embedder": backend}), queries)
         print(f"i prosessen, {backend}: {inproc[backend]}", flush=True)
     write("server_load_search", f"Søk alene: 1 og {SEARCH_CLIENTS} samtidige klienter (samme kjøring, uten cache)",

@@ -18,7 +18,7 @@ ALIASES = ", ".join(name for f in RDF_FORMATS for name in f.names[1:])
 @click.option("--format", "-f", "fmt", default="turtle", show_default=True,
               help=f"Format: {NAMES} (også {ALIASES}).")
 @click.option("--inferred/--no-inferred", default=True, show_default=True,
-              help="Ta med maskinutledede lenker (grafen /graph/inferred).")
+              help="Ta med maskinutledede lenker (grafene /graph/inferred og /graph/lineage).")
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Skriv til fil i stedet for standard ut.")
 def command(fmt: str, inferred: bool, output: Path | None) -> None:
     """Eksporter hele datasettet (alle navngitte grafer) som RDF.

@@ -5,6 +5,7 @@ import json
 import click
 
 from cli.context import application
+from graph.names import action_label
 
 
 @click.command("history")
@@ -13,7 +14,7 @@ def command(as_json: bool) -> None:
     """Vis de lagrede versjonene av grafen: når, hva som skrev dem og hvor mange tripler.
 
     De 20 nyeste beholdes, og alle som er yngre enn 7 dager (REGIONGRAF_KEEP_GENERATIONS,
-    REGIONGRAF_KEEP_DAYS). Hent en tilbake med 'regiongraf restore ID'.
+    REGIONGRAF_KEEP_DAYS). Hent en tilbake med 'regiongraf restore VERSJON'.
     """
     rows = application().history()
     if as_json:
@@ -24,4 +25,4 @@ def command(as_json: bool) -> None:
     for r in rows:
         mark = "  <- i bruk" if r["current"] else ""
         triples = "?" if r["triples"] is None else r["triples"]
-        click.echo(f"{r['id']}  {r['time']}  {r['action']:<14} {triples:>8} tripler{mark}")
+        click.echo(f"{r['id']}  {r['time']}  {action_label(r['action']):<16} {triples:>8} tripler{mark}")

@@ -7,6 +7,7 @@ import click
 from cli import (
     build,
     calibrate,
+    diff,
     duplicates,
     export,
     gaps,
@@ -23,6 +24,7 @@ from cli import (
     stats,
     validate,
 )
+from cli.norsk import norwegian_usage
 from graph.errors import UserError
 
 
@@ -46,10 +48,11 @@ def main():
 
 
 for module in (build, stats, validate, export, search, serve, import_, remove_import, duplicates, similar, gaps,
-               overlap_report, calibrate, history, restore, publish):
+               overlap_report, calibrate, history, restore, publish, diff):
     main.add_command(module.command)
 main.add_command(review.review_command)
 main.add_command(review.reviews_command)
+norwegian_usage(main)
 
 
 if __name__ == "__main__":

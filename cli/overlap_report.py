@@ -7,11 +7,12 @@ from pathlib import Path
 import click
 
 from cli.context import reading_application
+from graph.names import kind_label
 from matching.report import MAX_PER_ITEM, PER_ITEM, overlap_report, report_csv, where_text
 
 
 def _kind(m: dict) -> str:
-    return {"confirmed": "bekreftet", "duplicate": "duplikat", "overlap": "overlapp"}.get(m["kind"], m["kind"])
+    return kind_label(m["kind"])
 
 
 @click.command("overlap-report")
@@ -64,7 +65,7 @@ def _text(report: dict) -> str:
             lines.append("     ingen match")
         for m in e["matches"]:
             sure = f"sikkerhet {m['confidence']:.2f}" if m["confidence"] is not None else f"skår {m['score']:.2f}"
-            lines.append(f"     {sure}  {_kind(m):<10} {m['label'][:70]}  [{m['actor'] or ''}]")
+            lines.append(f"     {sure}  {_kind(m):<14} {m['label'][:70]}  [{m['actor'] or ''}]")
             where = where_text(m["where"])
             if where:
                 lines.append(f"{'':28}{where}")

@@ -17,7 +17,7 @@ from graph.store import open_store
               help="gsp: Graph Store Protocol (PUT per graf; standard for en vanlig adresse); update: SPARQL 1.1 "
                    "Update (DROP + INSERT DATA per graf).")
 @click.option("--inferred/--no-inferred", default=True, show_default=True,
-              help="Ta med maskinutledede lenker (grafen /graph/inferred).")
+              help="Ta med maskinutledede lenker (grafene /graph/inferred og /graph/lineage).")
 @click.option("--json", "as_json", is_flag=True, help="Skriv resultatet som JSON.")
 def command(to: str, protocol: str | None, inferred: bool, as_json: bool) -> None:
     """Send de publiserte navngitte grafene til en annen SPARQL 1.1- eller Graph Store-tjener.

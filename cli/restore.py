@@ -8,10 +8,12 @@ from cli.context import application, progress, report_warnings
 
 
 @click.command("restore")
-@click.argument("generation")
+@click.argument("generation", metavar="VERSJON")
 @click.option("--json", "as_json", is_flag=True, help="Skriv resultatet som JSON.")
 def command(generation: str, as_json: bool) -> None:
     """Hent tilbake en lagret versjon av grafen (se 'regiongraf history').
+
+    VERSJON er id-en fra 'regiongraf history', f.eks. gen-1795887908330913376.
 
     Gjenopprettingen er selv en ny skriving: versjonen som er i bruk nå, beholdes og kan
     hentes tilbake igjen. Søkeindeksen og de utledede lenkene oppdateres etterpå.

@@ -2,16 +2,18 @@
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
-from cli.context import reading_application
+from cli.context import csv_options, reading_application, write_output
 from graph.errors import UserError
 from graph.names import type_label
+from service.tables import searches_csv
 
 
 @click.command("search")
-@click.argument("query")
+@click.argument("query", metavar="SØK")
 @click.option("--k", "-k", "k", default=10, show_default=True, type=click.IntRange(1, 100),
               help="Antall treff.")
 @click.option("--type", "-t", "types", multiple=True,
@@ -19,32 +21,53 @@ from graph.names import type_label
                    "MeasureGroup, FocusArea, Initiative, Project, Plan.")
 @click.option("--focus-area", "-f", "focus_area", help="Bare dette innsatsområdet: nummer (5.4), navn eller IRI.")
 @click.option("--actor", "-a", help="Bare det denne aktøren har foreslått: navn (ATP, Kraftgruppen) eller IRI.")
+@click.option("--programme", "-p", "programme", metavar="ÅR",
+              help="Søk i handlingsprogrammet for dette året (standard: det nyeste i grafen).")
 @click.option("--no-names", is_flag=True,
               help="Ikke bruk navn på aktører og temaer i søket til å løfte frem eller filtrere treff.")
 @click.option("--json", "as_json", is_flag=True, help="Skriv treffene som en JSON-liste.")
+@csv_options
 def command(query: str, k: int, types: tuple[str, ...], focus_area: str | None, actor: str | None,
-            no_names: bool, as_json: bool) -> None:
+            programme: str | None, no_names: bool, as_json: bool, as_csv: bool, output: Path | None) -> None:
     """Søk med vanlige ord, på norsk eller engelsk.
 
-    QUERY er søket, f.eks. "Hva gjør vi for å få flere til å sykle?". Med QUERY = - leses
+    SØK er søket, f.eks. "Hva gjør vi for å få flere til å sykle?". Med SØK = - leses
     ett søk per linje fra standard inn, og hvert svar skrives som én linje (en JSON-liste
     med --json); modellen lastes bare én gang. En linje som ikke kan søkes på (tom, for
     lang) gir en tom liste og en melding på standard feil.
 
     Hvert treff har id, type, label, text, score, confidence, weak og context (innsatsområde,
-    tiltaksgruppe, faggruppe og lenkede mål, strategier, prosjekter og planer). confidence er
+    tiltaksgruppe, faggruppe og lenkede mål, strategier, prosjekter og planer). Med flere
+    programår i grafen søkes det i det nyeste (--programme velger et annet). confidence er
     anslått sannsynlighet (0–1) for at treffet svarer på søket, sammenlignbar mellom søk;
     weak er true under kuttet for sterke treff. score ordner bare treffene i ett søk.
+
+    Med --csv blir treffene et regneark (én rad per treff, også for mange søk fra standard inn).
     """
+    if as_json and as_csv:
+        raise click.UsageError("Velg enten --json eller --csv.")
     searcher = reading_application().searcher()
     options = {"k": k, "types": list(types) or None, "focus_area": focus_area, "actor": actor,
-               "intent": not no_names}
+               "intent": not no_names, "programme": programme}
     # Bad filters are an error for the whole run, before any query is read.
     index = searcher.refresh()
     searcher.resolve_types(options["types"])
     searcher.resolve_actor(actor, index)
-    searcher.resolve_focus_area(focus_area, index)
+    year = searcher.resolve_programme(programme)
+    searcher.resolve_focus_area(focus_area, index, year)
 
+    if as_csv:
+        queries = [query] if query != "-" else [line.rstrip("\r\n") for line in sys.stdin]
+        results = []
+        for lineno, q in enumerate(queries, start=1):
+            try:
+                results.append((q, searcher.search_with_meta(q, **options)["hits"]))
+            except UserError as err:
+                if query != "-":
+                    raise
+                click.echo(f"Linje {lineno}: {err}", err=True)
+        write_output(searches_csv(results), output, "treffene")
+        return
     if query != "-":
         result = searcher.search_with_meta(query, **options)
         _print(result, as_json)
@@ -56,6 +79,7 @@ def command(query: str, k: int, types: tuple[str, ...], focus_area: str | None, 
             click.echo(f"Linje {lineno}: {err}", err=True)
             result = {"hits": [], "applied": []}
         _print(result, as_json, one_line=True)
+
 
 
 def _print(result: dict, as_json: bool, one_line: bool = False) -> None:

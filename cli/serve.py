@@ -28,7 +28,7 @@ def command(host: str | None, port: int | None, log_level: str, access_log: bool
         click.echo("Merk: REGIONGRAF_TOKEN er ikke satt, så import, ombygging og SPARQL Update er slått av.",
                    err=True)
     click.echo(f"regiongraf på http://{host}:{port}/  (API-dokumentasjon: /docs)", err=True)
-    from api.server import http_protocol
+    from api.server import http_protocol  # lazy, with uvicorn: it subclasses uvicorn's protocols
 
     # http_protocol: uvicorn's own refusals (a GET URL over 64 kB) are JSON too, like every route's.
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, log_level=log_level,

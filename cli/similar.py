@@ -6,6 +6,7 @@ import click
 
 from cli.context import reading_application
 from cli.duplicates import review_text
+from graph.names import kind_label, type_label
 
 
 @click.command("similar")
@@ -17,11 +18,11 @@ def command(node: str, k: int, include_rejected: bool, as_json: bool) -> None:
     """De nærmeste tiltakene og initiativene fra andre aktører enn nodens egen, med sikkerhet.
 
     Sikkerheten (0–1) er den samme som i `duplicates`; de under grensen for overlapp er
-    «related» og merket svake.
+    «beslektet» og merket svake.
 
     NODE er en IRI eller en kort form som «measure/2025-4.1-3» eller
     «initiative/nav-3». Virker for alle noder i søkeindeksen (også strategier og
-    innsatsområder, som ikke har noen aktør). Godtatte par står først som «confirmed»;
+    innsatsområder, som ikke har noen aktør). Godtatte par står først som «bekreftet»;
     avviste er utelatt.
     """
     data = reading_application().matcher().similar(node, k=k, include_rejected=include_rejected)
@@ -29,10 +30,10 @@ def command(node: str, k: int, include_rejected: bool, as_json: bool) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     n = data["node"]
-    click.echo(f"{n['type']} {n['label']}  [{n['actor'] or 'ingen aktør'}]")
+    click.echo(f"{type_label(n['type'])}: {n['label']}  [{n['actor'] or 'ingen aktør'}]")
     for s in data["similar"]:
-        kind = f"{s['kind']} (svak)" if s["weak"] else s["kind"]
-        click.echo(f"  {s['score']:.3f} {kind:<9} {s['label'][:70]}  [{s['actor'] or ''}]")
-        click.echo(f"{'':18}{s['why']['summary']}")
+        kind = kind_label(s["kind"]) + (" (svak)" if s["weak"] else "")
+        click.echo(f"  {s['score']:.3f} {kind:<16} {s['label'][:70]}  [{s['actor'] or ''}]")
+        click.echo(f"{'':25}{s['why']['summary']}")
         if s.get("review"):
-            click.echo(f"{'':18}{review_text(s['review'])}")
+            click.echo(f"{'':25}{review_text(s['review'])}")

@@ -4,6 +4,7 @@ import json
 
 import click
 
+from graph.names import type_label
 from graph.settings import get_settings
 from graph.store import open_store
 from graph.views.stats import stats
@@ -18,10 +19,10 @@ def command(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    click.echo(f"Generasjon: {data['generation']}   Tripler: {data['triples']}")
-    click.echo("\nNoder per klasse:")
+    click.echo(f"Versjon: {data['generation']}   Tripler: {data['triples']}")
+    click.echo("\nNoder per type:")
     for cls, n in data["classes"].items():
-        click.echo(f"  {cls:<14} {n:>6}")
+        click.echo(f"  {type_label(cls):<22} {n:>6}")
     click.echo("\nTripler per graf:")
     for g, n in data["graphs"].items():
         click.echo(f"  {g:<60} {n:>7}")

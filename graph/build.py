@@ -9,6 +9,7 @@ generation that is then swapped in), so a failing build leaves the previous stor
 """
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,16 +17,17 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.exceptions import ParserError
-from rdflib.namespace import DCTERMS, PROV, RDF, XSD
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from graph import ontology
 from graph.errors import UserError, ValidationFailed
-from graph.iri import graph_iri
+from graph.iri import graph_iri, node_iri
 from graph.linker import mention_links
 from graph.materialise import aligned_triples
 from graph.namespaces import RG
 from graph.programme.parser import parse_file
 from graph.programme.to_rdf import programme_graph
+from graph.publish.catalogue import PUBLISHER_KEY
 from graph.settings import Settings
 from graph.store import replace_graph
 from graph.validate import validate_graph, violations_only
@@ -78,11 +80,50 @@ def source_graphs(settings: Settings, sources: list[Path]) -> tuple[dict[URIRef,
         names += g  # projects named in the documents are link targets too
     for g in graphs.values():
         g += mention_links(g, names)
+    curated += year_links(curated, {n: g for n, g in graphs.items()}, base, settings.curated)
     graphs[graph_iri(base, "curated")] = curated
     for g in graphs.values():
         g += aligned_triples(g, vocab)
     graphs[graph_iri(base, "ontology")] = vocab
     return graphs, origins
+
+
+def year_links(curated: Graph, programmes: dict[URIRef, Graph], base: str, path: Path) -> Graph:
+    """What the curated facts say about every programme year, for the years being built.
+
+    A plan or project names its focus area by number (rg:focusAreaNumber "5.4"), the same in
+    every year; it is linked (rg:focusArea) to the focus area with that number in each year
+    built, and a number no year has is refused with the years and numbers there are. Each
+    programme gets the catalogue's publisher (dct:publisher) when the curated facts hold it.
+    """
+    out = Graph()
+    areas: dict[str, dict[str, URIRef]] = {}  # notation -> year -> focus area
+    for g in programmes.values():
+        for fa in g.subjects(RDF.type, RG.FocusArea):
+            year = str(g.value(g.value(fa, RG.inProgramme), RG.year) or "")
+            for notation in g.objects(fa, SKOS.notation):
+                areas.setdefault(str(notation), {})[year] = fa
+    years = sorted({str(g.value(p, RG.year)) for g in programmes.values() for p in g.subjects(RDF.type, RG.Programme)})
+    for node, number in sorted(curated.subject_objects(RG.focusAreaNumber)):
+        found = areas.get(str(number).strip(), {})
+        if not found:
+            label = curated.value(node, RDFS.label) or node
+            known = ", ".join(sorted(areas, key=_natural)) or "ingen"
+            which = f"dokumentet for {years[0]}" if len(years) == 1 else f"dokumentene for {', '.join(years)}"
+            raise UserError(f"{path}: «{label}» hører til innsatsområde {number} (rg:focusAreaNumber), men "
+                            f"{which} har ikke noe innsatsområde {number}. Innsatsområdene der: {known}.")
+        for fa in found.values():
+            out.add((node, RG.focusArea, fa))
+    publisher = node_iri(base, "Organisation", PUBLISHER_KEY)
+    if (publisher, RDF.type, RG.Organisation) in curated:
+        for g in programmes.values():
+            for programme in g.subjects(RDF.type, RG.Programme):
+                out.add((programme, DCTERMS.publisher, publisher))
+    return out
+
+
+def _natural(text: str) -> list:
+    return [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", text) if t]
 
 
 def prepare_build(settings: Settings, sources: list[Path] | None = None, progress=print) -> Built:

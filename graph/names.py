@@ -1,9 +1,12 @@
 """Names of what staff name: actors, focus areas and node types, looked up and labelled in one place.
 
     type_label("Measure") -> "Tiltak"           type_plural("Measure") -> "Tiltak"
+    kind_label("duplicate") -> "mulig duplikat" basis_label("structure") -> "kuratert struktur"
+    action_label("remove-import") -> "fjernet liste"
     names = Names.of(store)                       cached per store generation
     names.actor("kraftgruppen") -> Actor          IRI, key, label, alternative name, "faggruppe X";
-    names.focus_area("5.4") -> FocusArea          IRI, key, notation ("5.4", "4-p1"), label
+    names.focus_area("5.4") -> FocusArea          IRI, key, notation ("5.4", "4-p1"), label, year;
+                                                  a notation means the newest year's area unless a year is given
     names.actor_label(iri), names.focus_area_label(iri)
 
 Matching ignores case and spacing (not punctuation or accents), and accepts the words
@@ -36,6 +39,31 @@ PLURALS = {
     "Initiative": "Initiativer (importert)", "Project": "Prosjekter", "Plan": "Planer",
     "ExpertGroup": "Faggrupper", "Organisation": "Organisasjoner", "Programme": "Handlingsprogram",
 }
+# The values scripts see in JSON (the contracts), as people read them on pages, in the CLI and in CSV.
+KIND_LABELS = {  # kind of a pair or a similar node (matching/)
+    "confirmed": "bekreftet", "duplicate": "mulig duplikat", "overlap": "overlapp", "related": "beslektet",
+}
+BASIS_LABELS = {  # the basis of a gap (matching/gaps.py)
+    "structure": "kuratert struktur", "inferred_links": "utledede koblinger",
+}
+ACTION_LABELS = {  # what wrote a store generation (graph/generations.py)
+    "build": "bygget", "import": "import", "remove-import": "fjernet liste", "update": "endret (SPARQL)",
+    "review": "vurdering", "restore": "hentet tilbake", "refresh": "oppdatert", "eldre": "eldre",
+}
+
+
+def kind_label(kind: str | None) -> str:
+    return KIND_LABELS.get(kind or "", kind or "")
+
+
+def basis_label(basis: str | None) -> str:
+    return BASIS_LABELS.get(basis or "", basis or "")
+
+
+def action_label(action: str | None) -> str:
+    return ACTION_LABELS.get(action or "", action or "")
+
+
 class UnknownName(UserError):
     """A name that matches no actor or focus area."""
 
@@ -102,19 +130,21 @@ class FocusArea:
     notation: str
     label: str
     names: tuple[str, ...] = ()
+    year: str = ""  # the programme year it belongs to
 
     @property
     def depth(self) -> int:
         return self.notation.count(".") + (1 if "-p" in self.notation else 0)
 
     def to_json(self) -> dict:
-        return {"id": self.id, "key": self.key, "notation": self.notation, "label": self.label, "depth": self.depth}
+        return {"id": self.id, "key": self.key, "notation": self.notation, "label": self.label, "depth": self.depth,
+                "year": self.year}
 
 
 @dataclass
 class Names:
     actors: list[Actor] = field(default_factory=list)  # expert groups first, then by label
-    focus_areas: list[FocusArea] = field(default_factory=list)  # document order
+    focus_areas: list[FocusArea] = field(default_factory=list)  # by year, then document order
     _by_id: dict[str, str] | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -150,13 +180,27 @@ class Names:
         known = ", ".join(sorted({a.label for a in self.actors})) or "ingen"
         raise UnknownName(f"Ukjent aktør «{text}». Kjente aktører: {known}.")
 
-    def focus_area(self, text: str) -> FocusArea:
+    @property
+    def years(self) -> list[str]:
+        return sorted({f.year for f in self.focus_areas if f.year})
+
+    def in_year(self, year: str | None = None) -> list[FocusArea]:
+        """The focus areas of one programme year (default: the newest)."""
+        year = year or (self.years[-1] if self.years else "")
+        return [f for f in self.focus_areas if f.year == year]
+
+    def focus_area(self, text: str, year: str | None = None) -> FocusArea:
+        """A focus area by IRI or key (exact, any year), or by notation or name in `year` (default:
+        the newest year; with several years, "5.4" is ambiguous and means the newest year's 5.4)."""
         wanted = normalise(text)
         for f in self.focus_areas:
-            keys = {normalise(f.id), normalise(f.key), normalise(f.notation), *(normalise(n) for n in f.names)}
-            if wanted in keys:
+            if wanted in (normalise(f.id), normalise(f.key)):
                 return f
-        known = ", ".join(f"{f.notation} {f.label}" for f in self.focus_areas)
+        scope = self.in_year(year) if self.years else self.focus_areas
+        for f in scope:
+            if wanted in {normalise(f.notation), *(normalise(n) for n in f.names)}:
+                return f
+        known = ", ".join(f"{f.notation} {f.label}" for f in scope)
         raise UnknownName(f"Ukjent innsatsområde «{text}». Kjente: {known}.")
 
     def actor_label(self, iri: str) -> str:
@@ -218,15 +262,18 @@ def _natural(text: str) -> list:
 
 def _focus_areas(reader: ox.Store) -> list[FocusArea]:
     rows = list(reader.query(f"""
-        SELECT ?s ?notation ?label WHERE {{
+        SELECT ?s ?notation ?label ?year WHERE {{
           ?s a <{RG.FocusArea}> .
           OPTIONAL {{ ?s <{SKOS.notation}> ?notation }}
           OPTIONAL {{ ?s <{SKOS.prefLabel}>|<{RDFS.label}>|<{SKOS.altLabel}> ?label }}
+          OPTIONAL {{ ?s <{RG.inProgramme}>/<{RG.year}> ?year }}
         }}""", use_default_graph_as_union=True))
     labels, names = _labels(rows)
     notations = {r["s"].value: r["notation"].value for r in rows if r["notation"] is not None}
+    years = {r["s"].value: r["year"].value for r in rows if r["year"] is not None}
     out = []
     for s in {r["s"].value for r in rows}:
         n = notations.get(s, "")
-        out.append(FocusArea(s, s.rsplit("/", 1)[-1], n, labels.get(s, n), tuple(sorted(names.get(s, set())))))
-    return sorted(out, key=lambda f: _natural(f.notation or f.label))
+        out.append(FocusArea(s, s.rsplit("/", 1)[-1], n, labels.get(s, n), tuple(sorted(names.get(s, set()))),
+                             years.get(s, "")))
+    return sorted(out, key=lambda f: (f.year, _natural(f.notation or f.label)))

@@ -14,7 +14,12 @@ the earlier one. Each is an SSSOM mapping record, written like the machine's rec
         sssom:comment "…"@nb .
 
 An accepted pair is also the plain triple a skos:closeMatch b (both ways; SKOS declares it
-symmetric) in the same graph: curated, not inferred. closeMatch rather than relatedMatch
+symmetric) in the same graph: curated, not inferred.
+
+A pair of two programme nodes of different years is a decision on *lineage* (matching/lineage.py):
+the same record with sssom:predicate_id prov:wasRevisionOf, the newer node as subject; accepted,
+it is the plain triple newer prov:wasRevisionOf older. The review loop is one and the same; the
+predicate tells the two apart (`Review.lineage`). closeMatch rather than relatedMatch
 because accepting says "these are the same proposal, or should be handled as one"; a
 pair that is only worth knowing about is simply not rejected. A rejected pair is the
 negated mapping (SSSOM's predicate_modifier Not) and no triple.
@@ -43,10 +48,12 @@ from graph.errors import NotFound, UserError
 from graph.iri import expand, graph_iri, slug
 from graph.namespaces import DCTERMS, PROV, RDF, RDFS, SEMAPV, SKOS, SSSOM, XSD
 from graph.views.describe import NodeNames
+from graph.years import year_of
 
 DECISIONS = ("accept", "reject")
 NOT = "Not"  # SSSOM predicate_modifier: the mapping does not hold
 PREDICATE = str(SKOS.closeMatch)
+REVISION = str(PROV.wasRevisionOf)  # a decision on lineage: subject = the newer node
 MANUAL = str(SEMAPV.ManualMappingCuration)
 
 
@@ -64,10 +71,15 @@ class Review:
     active: bool = True  # both nodes exist in the graph
     missing: list[str] = field(default_factory=list)  # the nodes that do not
     id: str = ""  # the mapping record's IRI
+    predicate: str = PREDICATE  # skos:closeMatch (a pair) or prov:wasRevisionOf (lineage: a = newer)
 
     @property
     def key(self) -> frozenset[str]:
         return pair_key(self.a, self.b)
+
+    @property
+    def lineage(self) -> bool:
+        return self.predicate == REVISION
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -118,10 +130,11 @@ def read_reviews(reader: ox.Store, base: str) -> list[Review]:
     if not reader.contains_named_graph(g):
         return []
     rows = reader.query(f"""
-        SELECT ?m ?a ?b ?mod ?note ?by ?date ?time ?al ?bl ?a_ok ?b_ok WHERE {{
+        SELECT ?m ?a ?b ?pred ?mod ?note ?by ?date ?time ?al ?bl ?a_ok ?b_ok WHERE {{
           GRAPH {g} {{
             ?m a <{SSSOM.Mapping}> ; <{SSSOM.subject_id}> ?a ; <{SSSOM.object_id}> ?b ;
                <{SSSOM.mapping_justification}> <{MANUAL}> .
+            OPTIONAL {{ ?m <{SSSOM.predicate_id}> ?pred }}
             OPTIONAL {{ ?m <{SSSOM.predicate_modifier}> ?mod }}
             OPTIONAL {{ ?m <{SSSOM.comment}> ?note }}
             OPTIONAL {{ ?m <{SSSOM.author_label}> ?by }}
@@ -145,6 +158,7 @@ def read_reviews(reader: ox.Store, base: str) -> list[Review]:
             a=a, b=b, decision="reject" if val("mod") == NOT else "accept", note=val("note"), by=val("by"),
             date=val("date") or "", time=val("time") or "", a_label=val("al"), b_label=val("bl"),
             active=a_ok and b_ok, missing=[n for n, ok in ((a, a_ok), (b, b_ok)) if not ok], id=m,
+            predicate=REVISION if val("pred") == REVISION else PREDICATE,
         )
     # One decision per pair: should a hand edit leave two records for a pair, the newest wins.
     newest: dict[frozenset, Review] = {}
@@ -180,7 +194,7 @@ def _record_quads(base: str, rev: Review) -> list[ox.Quad]:
     add(m, RDF.type, _n(SSSOM.Mapping))
     add(m, RDF.type, _n(PROV.Entity))
     add(m, SSSOM.subject_id, _n(rev.a))
-    add(m, SSSOM.predicate_id, _n(PREDICATE))
+    add(m, SSSOM.predicate_id, _n(rev.predicate))
     add(m, SSSOM.object_id, _n(rev.b))
     if rev.decision == "reject":
         add(m, SSSOM.predicate_modifier, _lit(NOT))
@@ -237,7 +251,8 @@ def record_review(store: ox.Store, base: str, rev: Review) -> Review | None:
 
 
 def sync_review_links(store: ox.Store, base: str) -> int:
-    """Make the reviews graph's skos:closeMatch triples say exactly: accepted and active.
+    """Make the reviews graph's skos:closeMatch (pairs) and prov:wasRevisionOf (lineage) triples
+    say exactly: accepted and active.
 
     Runs in every write, so that a decision whose node vanished stops linking to it in the
     same generation (and links again when the node comes back).
@@ -245,13 +260,18 @@ def sync_review_links(store: ox.Store, base: str) -> int:
     g = _n(reviews_graph(base))
     if not store.contains_named_graph(g):
         return 0
-    close = _n(PREDICATE)
-    for q in list(store.quads_for_pattern(None, close, None, g)):
-        store.remove(q)
+    close, revision = _n(PREDICATE), _n(REVISION)
+    for predicate in (close, revision):
+        for q in list(store.quads_for_pattern(None, predicate, None, g)):
+            store.remove(q)
     count = 0
     for rev in read_reviews(store, base):
         if rev.decision == "accept" and rev.active:
             a, b = _n(rev.a), _n(rev.b)
+            if rev.lineage:
+                store.add(ox.Quad(a, revision, b, g))
+                count += 1
+                continue
             store.add(ox.Quad(a, close, b, g))
             store.add(ox.Quad(b, close, a, g))
             count += 2
@@ -296,10 +316,17 @@ def new_review(reader: ox.Store, base: str, a: str, b: str, decision: str, note:
             raise NotFound(f"«{name}»: fant ingen node {ids[name]} i grafen.")
     if ids["a"] == ids["b"]:
         raise UserError("«b» er samme node som «a»; en vurdering gjelder to ulike noder.")
+    predicate = PREDICATE
+    years = (year_of(base, ids["a"]), year_of(base, ids["b"]))
+    if None not in years and years[0] != years[1]:
+        # Two years: a decision on lineage, the newer node first (newer prov:wasRevisionOf older).
+        predicate = REVISION
+        if years[0] < years[1]:
+            ids["a"], ids["b"] = ids["b"], ids["a"]
     names = NodeNames(reader)
     now = now or datetime.now(UTC)
     return Review(
         a=ids["a"], b=ids["b"], decision=decision, note=_text(note, "note", MAX_NOTE), by=_text(by, "by", MAX_BY),
         date=now.astimezone(UTC).date().isoformat(), time=now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        a_label=names(ids["a"])["label"], b_label=names(ids["b"])["label"],
+        a_label=names(ids["a"])["label"], b_label=names(ids["b"])["label"], predicate=predicate,
     )

@@ -2,18 +2,19 @@
 
 Every write of a source (build, import, update, review, removal, restore) stamps a new
 *source revision* in the meta graph, in the same store generation as the write itself.
-The refresh that follows (search index, then inferred links) stamps the revision it was
-made from on the inferred graph. Derived data lag the graph exactly when the two differ:
-after a crash between a write and its refresh, or a refresh that failed. The next write,
-or the next start, then catches up (service/application.py).
+The refresh that follows (search index, then inferred links and lineage) stamps the revision
+it was made from on each derived graph ({base}/graph/inferred, {base}/graph/lineage). Derived
+data lag the graph exactly when the two differ: after a crash between a write and its
+refresh, or a refresh that failed. The next write, or the next start, then catches up
+(service/application.py).
 
 The stamps live in the graph, not in a local file, so that every process (the CLI and the
 server) and every replica reading the same store agree.
 
     source_revision(reader, base) -> str | None
-    derived_revision(reader, base) -> str | None
+    derived_revision(reader, base, name="inferred") -> str | None
     stamp_source(writable, base) -> str          (the new revision)
-    stamp_derived(writable, base, revision)
+    stamp_derived(writable, base, revision, name="inferred")
 """
 
 import uuid
@@ -49,8 +50,11 @@ def source_revision(store: ox.Store, base: str) -> str | None:
     return _read(store, base, "meta", SOURCE)
 
 
-def derived_revision(store: ox.Store, base: str) -> str | None:
-    return _read(store, base, "inferred", DERIVED)
+DERIVED_GRAPHS = ("inferred", "lineage")  # what the refresh makes from the sources (after the index)
+
+
+def derived_revision(store: ox.Store, base: str, name: str = "inferred") -> str | None:
+    return _read(store, base, name, DERIVED)
 
 
 def stamp_source(store: ox.Store, base: str) -> str:
@@ -60,6 +64,6 @@ def stamp_source(store: ox.Store, base: str) -> str:
     return revision
 
 
-def stamp_derived(store: ox.Store, base: str, revision: str) -> None:
-    """Mark the inferred graph of a writable store as made from `revision`."""
-    _write(store, base, "inferred", DERIVED, revision)
+def stamp_derived(store: ox.Store, base: str, revision: str, name: str = "inferred") -> None:
+    """Mark a derived graph (inferred, lineage) of a writable store as made from `revision`."""
+    _write(store, base, name, DERIVED, revision)

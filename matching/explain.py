@@ -13,6 +13,7 @@ import pyoxigraph as ox
 
 from graph.iri import graph_iri
 from graph.namespaces import RG
+from matching.features import LABELS, NAMES
 from search.index.normalise import stem, words
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -127,8 +128,6 @@ def reasons(tokenizer, facts: GraphFacts, a_id: str, a_text: str, b_id: str, b_t
 def evidence(calibrator, features) -> list[dict]:
     """What moved the confidence: each feature's push on the log-odds (weight x standardised
     value, search/calibration.py), strongest first; features the model does not use are left out."""
-    from matching.features import LABELS, NAMES
-
     values = {n: float(v) for n, v in zip(NAMES, features, strict=True)}
     if list(calibrator.names) != list(NAMES):
         return []

@@ -12,12 +12,16 @@ For each gap the measures and initiatives most likely to serve it are suggested:
 own text searched as every commitment is (search/batch.py), scored with the overlap model's
 calibrated confidence (matching/overlap.py), with the reasons; a suggestion below the
 overlap cut says it is weak.
+
+With several programme years, the gaps are those of one year (default: the newest), and the
+suggestions come from that year's measures and from imported initiatives.
 """
 
 from __future__ import annotations
 
 from graph.iri import graph_iri
 from graph.namespaces import RG
+from graph.years import year_of
 from matching import overlap
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -82,15 +86,16 @@ def area_served(fa: str, areas: dict, measure_areas: dict) -> int:
     return count
 
 
-def suggestions(matcher, node_id: str, k: int = SUGGESTIONS) -> list[dict]:
+def suggestions(matcher, node_id: str, k: int = SUGGESTIONS, programme: str | None = None) -> list[dict]:
     """The measures and initiatives most likely to serve a gap, by the overlap model's
-    confidence (matching/overlap.py), best first; each says whether it is `weak`."""
-    idx, com = matcher.index, matcher.com
+    confidence (matching/overlap.py), best first; each says whether it is `weak`. Only
+    those of the programme year (default: the newest) and of no year."""
+    idx, com = matcher.index, matcher.commitments(programme)
     row = idx.row_of.get(node_id)
     if row is None:
         return []
     decisions = matcher.decisions()  # a pair staff rejected is not suggested again
-    partner = com.proposal & (com.owner != com.owner[row])
+    partner = com.proposal & com.eligible & (com.owner != com.owner[row])
     partner[[r for r in range(len(partner)) if partner[r] and decisions.rejected(node_id, idx.units[r].id)]] = False
     top = overlap.neighbours(com, row, partner, k)
     facts = matcher.facts([row] + [p.b for p in top])
@@ -102,13 +107,20 @@ def suggestions(matcher, node_id: str, k: int = SUGGESTIONS) -> list[dict]:
     return out
 
 
-def find_gaps(matcher, k: int = SUGGESTIONS) -> dict:
+def find_gaps(matcher, k: int = SUGGESTIONS, programme: str | None = None) -> dict:
     base = matcher.settings.base_iri
+    year = matcher.year(programme)
     inferred = str(graph_iri(base, "inferred"))
     s = _structure(matcher.store.reader(), inferred)
     areas, strategies = s["areas"], s["strategies"]
+
+    def this_year(iri: str) -> bool:
+        return year is None or year_of(base, iri) in (None, year)
+
     out_areas = []
     for fa, a in sorted(areas.items(), key=lambda kv: _sort_key(kv[1]["notation"])):
+        if not this_year(fa):
+            continue
         measures = area_served(fa, areas, s["measure_areas"])
         own = [st for st in strategies.values() if st["focus_area"] == fa]
         served_strategies = [st for st in own if st["curated"] or st["inferred"]]
@@ -121,28 +133,31 @@ def find_gaps(matcher, k: int = SUGGESTIONS) -> dict:
             continue
         reasons = []
         if "structure" in basis:
-            reasons.append("ingen tiltak har dette innsatsområdet (rg:focusArea), heller ikke underområdene")
+            reasons.append("ingen tiltak hører til dette innsatsområdet, heller ikke til underområdene")
         if "inferred_links" in basis:
-            reasons.append(f"ingen av de {len(own)} strategiene er koblet til et tiltak, kuratert eller utledet")
+            reasons.append(f"ingen av de {len(own)} strategiene har et tiltak, verken i handlingsprogrammet "
+                           "eller blant koblingene maskinen har foreslått")
         out_areas.append({
             "id": fa, "type": "FocusArea", "label": a["label"], "notation": a["notation"],
             "basis": basis, "reason": "; ".join(reasons).capitalize() + ".",
             "measures": measures, "strategies": len(own), "strategies_served": len(served_strategies),
-            "suggestions": suggestions(matcher, fa, k),
+            "suggestions": suggestions(matcher, fa, k, year),
         })
     out_strategies = []
     for sid, st in sorted(strategies.items(), key=lambda kv: _strategy_key(kv[0])):
-        if st["curated"] or st["inferred"]:
+        if st["curated"] or st["inferred"] or not this_year(sid):
             continue
         fa = areas.get(st["focus_area"] or "", {})
         out_strategies.append({
             "id": sid, "type": "Strategy", "label": st["label"], "focus_area": st["focus_area"],
             "focus_area_label": fa.get("label"), "basis": ["structure", "inferred_links"],
-            "reason": "Ingen tiltak gjennomfører strategien: ingen kuratert rg:implements og ingen utledet kobling.",
+            "reason": ("Ingen tiltak gjennomfører strategien, verken i handlingsprogrammet eller blant "
+                       "koblingene maskinen har foreslått."),
             "curated_links": 0, "inferred_links": 0,
-            "suggestions": suggestions(matcher, sid, k),
+            "suggestions": suggestions(matcher, sid, k, year),
         })
     return {
+        "programme": year,
         "focus_areas": out_areas,
         "strategies": out_strategies,
         "note": ("basis «structure» = kuratert struktur (rg:focusArea, kuraterte rg:implements); "

@@ -119,10 +119,15 @@ def inferred_quads(matcher, started: str) -> tuple[list[ox.Quad], dict[str, int]
     now = datetime.now(UTC).isoformat(timespec="seconds")
     w = _Writer(base, name, activity, now)
     idx = matcher.index
-    com = matcher.com
     decisions = matcher.decisions()
 
-    pairs = overlap.find_pairs(com)
+    # Pairs within each programme year (matching/years.py); nodes of no year meet every year.
+    pairs, seen = [], set()
+    for year in idx.years or [None]:
+        for p in overlap.find_pairs(matcher.commitments(year)):
+            if (p.a, p.b) not in seen:
+                seen.add((p.a, p.b))
+                pairs.append(p)
     facts = GraphFacts(matcher.store.reader(), base, [idx.units[r].id for p in pairs for r in (p.a, p.b)])
     counts = {"duplicate": 0, "overlap": 0, "strategy": 0, "reviewed": 0}
     for p in pairs:
@@ -139,7 +144,10 @@ def inferred_quads(matcher, started: str) -> tuple[list[ox.Quad], dict[str, int]
         w.add(_n(ub.id), pred, _n(ua.id))
         counts[p.kind] += 1
 
-    for link in strategy_links.infer_strategy_links(com):
+    # Measure -> strategy within each programme year, scored by that year's model (its candidate lists).
+    links = [(com, link) for com in dict.fromkeys(matcher.commitments(y) for y in idx.years or [None])
+             for link in strategy_links.infer_strategy_links(com)]
+    for com, link in links:
         m, s = idx.units[link.measure], idx.units[link.strategy]
         if decisions.decided(m.id, s.id):
             counts["reviewed"] += 1

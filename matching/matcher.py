@@ -27,7 +27,8 @@ from graph.iri import expand
 from graph.names import Names
 from graph.reviews import read_reviews
 from graph.store import open_store
-from matching import overlap
+from graph.years import resolve_year
+from matching import overlap, years
 from matching.clusters import clusters as make_clusters
 from matching.confidence import load_calibrator
 from matching.explain import GraphFacts, evidence, reasons
@@ -47,9 +48,23 @@ class Matcher:
         self.settings = settings
         self.index = index or SearchIndex.load(settings.index_dir)
         self.store = open_store(settings)
-        self.com = overlap.Commitments(self.index, load_calibrator(settings))
+        self.all_com = overlap.Commitments(self.index, load_calibrator(settings))
+        self._by_year: dict[str | None, overlap.Commitments] = {}
+        self.com = self.commitments()  # the newest programme year's (matching/years.py)
         self._decisions: tuple[str | None, Decisions] | None = None
         self._lock = threading.Lock()
+
+    def commitments(self, programme: str | None = None) -> overlap.Commitments:
+        """The commitments of one programme year (default: the newest) and of no year: pairs are never
+        made across years, since a measure and its own predecessor are lineage, not duplicates."""
+        year = self.year(programme)
+        if year not in self._by_year:
+            self._by_year[year] = years.in_year(self.all_com, year)
+        return self._by_year[year]
+
+    def year(self, programme: str | None = None) -> str | None:
+        """The programme year asked for (checked), the newest if none; None with one year only."""
+        return resolve_year(self.store.reader(), programme) if len(self.index.years) > 1 or programme else None
 
     # -- names -----------------------------------------------------------------
     def names(self) -> Names:
@@ -103,14 +118,15 @@ class Matcher:
 
     def scored_duplicates(self, across_actors: bool = False, actor: str | None = None,
                           min_score: float | None = None, limit: int | None = None,
-                          explain: bool = True) -> list[dict]:
+                          explain: bool = True, programme: str | None = None) -> list[dict]:
         """Pairs best first, as scored (see overlap.find_pairs); no staff decisions applied.
         `min_score` is a confidence (0-1); without it the overlap cut applies, and below it pairs
-        are listed as weak "related"."""
+        are listed as weak "related". Pairs of one programme year (default: the newest)."""
         if min_score is not None and not -1.0 <= float(min_score) <= 1.0:
             raise UserError("min_score må være en sikkerhet mellom 0 og 1 (under 0: alle kandidater).")
         actor_iri = self.resolve_actor(actor)
-        pairs = overlap.find_pairs(self.com, min_confidence=min_score, actor=actor_iri, across_actors=across_actors)
+        pairs = overlap.find_pairs(self.commitments(programme), min_confidence=min_score, actor=actor_iri,
+                                   across_actors=across_actors)
         if limit is not None:
             pairs = pairs[:limit]
         facts = self.facts([r for p in pairs for r in (p.a, p.b)]) if explain else None
@@ -125,7 +141,7 @@ class Matcher:
             raise UserError(f"Antall (k) må være et heltall fra 1 til {MAX_SIMILAR}.")
         node_id = self.resolve_node(node)
         row = self.index.row_of[node_id]
-        found = overlap.similar_to(self.com, node_id, k)
+        found = overlap.similar_to(self.commitments(years.unit_year(self.index.units[row])), node_id, k)
         facts = self.facts([row] + [p.b for p in found])
         results = []
         for p in found:
@@ -151,17 +167,22 @@ class Matcher:
         i, j = self.index.row_of.get(a), self.index.row_of.get(b)
         if i is None or j is None or i == j:
             return None
-        pair = overlap._ordered(self.com.score(np.array([i]), np.array([j]))[0], self.index.units)
+        units = self.index.units
+        com = self.commitments(years.unit_year(units[i]) or years.unit_year(units[j]))
+        pair = overlap._ordered(com.score(np.array([i]), np.array([j]))[0], units)
         return self.pair_json(pair, self.facts([i, j]) if explain else None)
 
-    def _fits(self, a: str, b: str, actor_iri: str | None, across_actors: bool) -> bool:
+    def _fits(self, a: str, b: str, actor_iri: str | None, across_actors: bool, year: str | None = None) -> bool:
         ua, ub = self.index.units[self.index.row_of[a]], self.index.units[self.index.row_of[b]]
         if actor_iri and actor_iri not in ua.actors and actor_iri not in ub.actors:
             return False
+        if year and any(u.programmes and year not in u.programmes for u in (ua, ub)):
+            return False  # a confirmed pair of another programme year
         return not (across_actors and set(ua.actors) & set(ub.actors))
 
     def duplicates(self, across_actors: bool = False, actor: str | None = None, min_score: float | None = None,
-                   limit: int | None = None, explain: bool = True, include_rejected: bool = False) -> list[dict]:
+                   limit: int | None = None, explain: bool = True, include_rejected: bool = False,
+                   programme: str | None = None) -> list[dict]:
         """Pairs best first, staff decisions applied: confirmed pairs first (also those the model
         did not propose), rejected pairs left out unless `include_rejected`."""
         decisions = self.decisions()
@@ -169,11 +190,12 @@ class Matcher:
         # Ask scoring for as many more as rejection can remove, so that `limit` still holds.
         wanted = None if limit is None else limit + (0 if include_rejected else decisions.rejected_count)
         pairs = self.scored_duplicates(across_actors=across_actors, actor=actor_iri, min_score=min_score,
-                                       limit=wanted, explain=explain)
+                                       limit=wanted, explain=explain, programme=programme)
         missing = []
+        year = self.year(programme)
         for r in decisions.unlisted_accepted([(p["a"]["id"], p["b"]["id"]) for p in pairs]):
             if r.a in self.index.row_of and r.b in self.index.row_of and self._fits(r.a, r.b, actor_iri,
-                                                                                     across_actors):
+                                                                                     across_actors, year):
                 pair = self.pair_between(r.a, r.b, explain)
                 if pair is not None:
                     missing.append(pair)

@@ -80,12 +80,12 @@ class Lists:
     kept; with each candidate's rank among the candidates of its side (other owner / same owner)."""
 
     def __init__(self, index: SearchIndex, owner: np.ndarray, proposal: np.ndarray, eligible: np.ndarray,
-                 retrieval: dict | None = None):
+                 retrieval: dict | None = None, retriever: BatchRetriever | None = None):
         self.index = index
         self.owner = owner
         self.proposal = proposal
         self.eligible = eligible
-        self.retriever = BatchRetriever(index, **(retrieval or {}))
+        self.retriever = retriever or BatchRetriever(index, **(retrieval or {}))
         n, keep = len(index.units), self.retriever.keep
         self.rows = np.full((n, keep), -1, np.int64)
         self.rank = np.zeros((n, keep), np.int32)
@@ -167,8 +167,11 @@ class Lists:
 class Commitments:
     """The commitments of one index version, with what finding and scoring pairs needs."""
 
-    def __init__(self, index: SearchIndex, calibrator=None, retrieval: dict | None = None):
-        """`retrieval`: options of search.batch.BatchRetriever (mode, query_vectors), for benchmarks."""
+    def __init__(self, index: SearchIndex, calibrator=None, retrieval: dict | None = None,
+                 keep: np.ndarray | None = None, retriever: BatchRetriever | None = None):
+        """`retrieval`: options of search.batch.BatchRetriever (mode, query_vectors), for benchmarks.
+        `keep` (bool per row): only these rows are commitments, searched and paired (one programme
+        year and the nodes of no year, matching/years.py); `retriever`: one shared between such views."""
         self.index = index
         self._calibrator = calibrator
         units = index.units
@@ -178,11 +181,13 @@ class Commitments:
                                for u in units], dtype=np.int64) if n else np.zeros(0, np.int64)
         self.types = np.array([u.type for u in units], dtype=object)
         self.eligible = np.isin(self.types, list(COMMITMENTS)) if n else np.zeros(0, bool)
+        if keep is not None and n:
+            self.eligible &= np.asarray(keep, dtype=bool)
         self.proposal = np.isin(self.types, list(PROPOSALS)) if n else np.zeros(0, bool)
         self.imported = np.array(["/graph/import/" in u.graph for u in units], dtype=bool)
         self.several = np.array([len(u.actors) > 1 for u in units], dtype=bool)  # proposed jointly
         self.rows = np.flatnonzero(self.eligible)
-        self.lists = Lists(index, self.owner, self.proposal, self.eligible, retrieval)
+        self.lists = Lists(index, self.owner, self.proposal, self.eligible, retrieval, retriever)
         self.space = FeatureSpace(index, self.lists, self.owner, self.eligible)
         self._table: tuple | None = None
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from graph.errors import UserError
-from graph.names import type_label
+from graph.names import KIND_LABELS, type_label
 from graph.views.spreadsheet import csv_bytes
 from search.context import read_contexts
 
@@ -32,8 +32,6 @@ CSV_COLUMNS = [
     "sikkerhet", "skår", "type", "begrunnelse", "innsatsområde", "tiltaksgruppe", "faggruppe",
     "vurdering", "andre_motparter", "andre_motparter_id",
 ]
-KIND_LABELS = {"confirmed": "bekreftet", "duplicate": "mulig duplikat", "overlap": "overlapp",
-               "related": "beslektet"}
 
 
 def _natural(text: str) -> list:

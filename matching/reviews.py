@@ -15,6 +15,8 @@ the items of a similar list, whatever scored them. Decisions beat the model:
     decisions.apply_to_similar(node_id, items, include_rejected=False) -> items
     decisions.decided(a, b) -> Review | None      (inferred links skip every decided pair)
     judged_pairs(decisions) -> [{"a", "b", "label", ...}]   reviewed pairs as judged data (calibrate)
+    Decisions(reviews, lineage=True)              the decisions on lineage links instead
+                                                  (matching/lineage.py applies them)
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ CONFIRMED = "confirmed"
 
 
 class Decisions:
-    def __init__(self, reviews: list[Review]):
-        self.all = reviews
-        self.by_pair: dict[frozenset, Review] = {r.key: r for r in reviews if r.active}
+    def __init__(self, reviews: list[Review], lineage: bool = False):
+        """The active decisions on pairs (duplicates, overlaps), or with `lineage` on lineage links
+        (a node and its counterpart in another programme year); the two never mix."""
+        self.all = [r for r in reviews if r.lineage == lineage]
+        self.by_pair: dict[frozenset, Review] = {r.key: r for r in self.all if r.active}
 
     def __len__(self) -> int:
         return len(self.by_pair)

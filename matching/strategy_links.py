@@ -70,10 +70,11 @@ def infer_strategy_links(com: Commitments, cut: float | None = None) -> list[Str
     """Measure -> strategy links at or above the cut (default: the calibrator's "implements" cut)."""
     cut = implements_cut(com) if cut is None else cut
     units = com.index.units
-    strategies = [i for i, u in enumerate(units) if u.type == "Strategy"]
+    rows = com.rows.tolist()  # the commitments (of one programme year, matching/years.py)
+    strategies = [i for i in rows if units[i].type == "Strategy"]
     out = []
-    for row, u in enumerate(units):
-        if u.type not in SOURCE_TYPES:
+    for row in rows:
+        if units[row].type not in SOURCE_TYPES:
             continue
         out.extend(link for link in scored_candidates(com, row, strategies) if link.confidence >= cut)
     return out

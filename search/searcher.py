@@ -16,6 +16,7 @@ import numpy as np
 from graph.errors import UserError
 from graph.names import Names, node_type
 from graph.store import open_store
+from graph.years import resolve_year, year_of
 from search import fusion
 from search.confidence import HitConfidence, hit_features, query_signals
 from search.context import ContextReader
@@ -115,41 +116,60 @@ class Searcher:
         """An actor filter given as name, key, IRI or "faggruppe X" -> its IRI (graph/names.py)."""
         return Names.of(self.store).actor(actor).id if actor else None
 
-    def resolve_focus_area(self, focus: str | None, index: SearchIndex | None = None) -> str | None:
-        """A theme filter given as notation (5.4), name, key or IRI -> its IRI (graph/names.py)."""
-        return Names.of(self.store).focus_area(focus).id if focus else None
+    def resolve_focus_area(self, focus: str | None, index: SearchIndex | None = None,
+                           programme: str | None = None) -> str | None:
+        """A theme filter given as notation (5.4), name, key or IRI -> its IRI (graph/names.py); a
+        notation or name means that theme in the programme year searched (default: the newest)."""
+        return Names.of(self.store).focus_area(focus, programme).id if focus else None
+
+    def resolve_programme(self, programme: str | int | None) -> str | None:
+        """The programme year to search: the one given (checked), else the newest."""
+        return resolve_year(self.store.reader(), programme)
 
     # -- search ----------------------------------------------------------------
     def search(self, query: str, k: int = 10, types=None, focus_area: str | None = None,
-               actor: str | None = None, intent: bool = True) -> list[dict]:
-        return self.search_with_meta(query, k, types, focus_area, actor, intent)["hits"]
+               actor: str | None = None, intent: bool = True, programme: str | None = None) -> list[dict]:
+        return self.search_with_meta(query, k, types, focus_area, actor, intent, programme=programme)["hits"]
 
     def search_with_meta(self, query: str, k: int = 10, types=None, focus_area: str | None = None,
-                         actor: str | None = None, intent: bool = True, mode: str = "hybrid") -> dict:
+                         actor: str | None = None, intent: bool = True, mode: str = "hybrid",
+                         programme: str | None = None) -> dict:
         """{"query", "hits", "applied"}: hits best first; `applied` lists filters and boosts used.
-        Every hit has a `confidence` in [0, 1] and is `weak` below the model's cut."""
+        Every hit has a `confidence` in [0, 1] and is `weak` below the model's cut. With several
+        programme years, only the `programme` year's nodes (default: the newest) and nodes of no
+        year (plans, organisations, imported initiatives) are searched."""
         if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
             raise UserError(f"Antall treff (k) må være et heltall fra 1 til {MAX_K}.")
-        found = self.candidates(query, types, focus_area, actor, intent, mode)
+        found = self.candidates(query, types, focus_area, actor, intent, mode, programme)
         scored = self.with_confidence(found, depth=max(k, CONFIDENCE_DEPTH))
         hits = self._hits(found.index, scored[:k], found.boosts, found.applied, self.confidence.cut(mode))
         return {"query": found.query, "hits": hits, "applied": found.applied}
 
     def candidates(self, query: str, types=None, focus_area: str | None = None, actor: str | None = None,
-                   intent: bool = True, mode: str = "hybrid") -> Candidates:
+                   intent: bool = True, mode: str = "hybrid", programme: str | None = None) -> Candidates:
         """Every candidate of a query, ranked by the fused score, with what shaped them."""
         text = clean_query(query)
         index = self.refresh()
         type_set = self.resolve_types(types)
         actor_iri = self.resolve_actor(actor, index)
-        focus_iri = self.resolve_focus_area(focus_area, index)
+        year = self.resolve_programme(programme) if len(index.years) > 1 or programme else None
+        focus_iri = self.resolve_focus_area(focus_area, index, year)
+        year_rows = index.year_mask(year)
         applied = _filters_applied(type_set, actor_iri, focus_iri, index)
+        if year_rows is not None:
+            applied.insert(0, {"kind": "filter", "what": "programme", "value": year,
+                               "message": f"Bare treff fra handlingsprogrammet {year}"
+                                          + (" (det nyeste)." if year == index.years[-1] else ".")})
 
         found = index.detector.detect(text) if intent else Intent(retrieval_query=text)
+        if year_rows is not None:
+            found = _themes_in_year(found, index, year, self.settings.base_iri)
         # A query that is only an actor's or a plan's name lists what it covers; a theme name
         # ("transport og mobilitet") stays a boost, since its measures sit in several areas.
         as_filter = found.only_names and all(m.entity.kind != "focus_area" for m in found.matches)
         allowed = _allowed_rows(index, type_set, actor_iri, focus_iri)
+        if year_rows is not None:
+            allowed = year_rows if allowed is None else allowed & year_rows
         named = np.zeros(len(index.units), dtype=bool)
         for m in found.matches if as_filter else ():
             named[_name_rows(index, m.entity)] = True
@@ -295,6 +315,7 @@ class Searcher:
                 "weak": s.get("confidence", 0.0) < cut,
                 "rank": rank,
                 "graph": u.graph,
+                "programme": u.programmes[0] if len(u.programmes) == 1 else None,
                 "match": {
                     "dense": None if s["dense"] is None else round(s["dense"], 6),
                     "bm25": round(s["bm25"], 6),
@@ -326,6 +347,17 @@ def _allowed_rows(index: SearchIndex, types, actor, focus) -> np.ndarray | None:
     if focus:
         mask &= index.mask_for("focus_area", focus)
     return mask
+
+
+def _themes_in_year(found: Intent, index: SearchIndex, year: str, base: str) -> Intent:
+    """A theme named in the query ("kraft") stands for that theme in the year searched: every year
+    has its own focus area with the same number and name, and the detector matched one of them."""
+    same = {(e.notation, year_of(base, e.id)): e for e in index.entities if e.kind == "focus_area"}
+    for m in found.matches:
+        e = m.entity
+        if e.kind == "focus_area" and year_of(base, e.id) not in (None, year):
+            m.entity = same.get((e.notation, year), e)
+    return found
 
 
 def _name_rows(index: SearchIndex, entity) -> list[int]:

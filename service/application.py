@@ -4,6 +4,7 @@
     app.build(sources) | app.import_list(data, name, actor) | app.remove_import(actor)
     app.update(sparql) | app.review(a, b, decision, note, by)  -> WriteResult (service/result.py)
     app.reviews()                                         the staff's decisions, with `active`
+    app.diff(old, new)                                    what became of each item from one year to another
     app.calibrate()                                       refit the overlap confidence with them
     app.catch_up()                                        -> WriteResult | None
     app.follow()                                          a replica on a remote store keeps up with
@@ -14,9 +15,13 @@
 Every write takes the same path (`_write`): prepare in memory (a broken input raises a
 UserError and nothing is written), write one new store generation that also stamps a new
 source revision (graph/revision.py), then refresh what is derived from the graph (a build
-creates it, other writes keep up what exists): first
-the search index (only changed texts are embedded), then the inferred links, stamped with
-the revision they were made from. In the same generation as every write, the curated links
+creates it, other writes keep up what exists): first the search index (only changed texts
+are embedded), then the derived graphs, each stamped with the revision it was made from:
+the inferred links ({base}/graph/inferred) and the lineage of the programme years
+({base}/graph/lineage: each item linked to its counterparts in the year before,
+matching/lineage_graph.py), both written in one generation. Lineage is derived data, not a
+source: the staff's decisions on it live in {base}/graph/reviews and are applied when it is
+recomputed. In the same generation as every write, the curated links
 of the staff's decisions follow their nodes (graph/reviews.py sync_review_links: a decision
 whose node vanished stops linking, and links again when it comes back).
 One policy: the stored write stands; a failed refresh is a warning in the result, and is
@@ -42,7 +47,7 @@ from graph.imports.prepare import prepare
 from graph.iri import graph_iri
 from graph.remote.store import WriteConflict
 from graph.reviews import Review, new_review, read_reviews, record_review, reviews_graph, sync_review_links
-from graph.revision import derived_revision, source_revision, stamp_derived, stamp_source
+from graph.revision import DERIVED_GRAPHS, derived_revision, source_revision, stamp_derived, stamp_source
 from graph.settings import Settings
 from graph.sparql.guard import Inspection
 from graph.sparql.pool import QueryPool, UpdateJob
@@ -50,7 +55,9 @@ from graph.sparql.update import in_memory_update, inspect_update, take_update
 from graph.store import open_store, remove_graph, replace_graph
 from graph.validate import validate_graph
 from matching.calibrate import Calibration, calibrate
+from matching.diff import Diff, diff_years, pick_years
 from matching.inferred import infer_links
+from matching.lineage_graph import lineage_links
 from matching.matcher import Matcher
 from matching.reviews import Decisions
 from search.embedding.backend import load_embedder, serving_embedder
@@ -64,6 +71,8 @@ log = logging.getLogger("regiongraf.service")
 Progress = Callable[[str], None] | None
 INDEX_MISSING = "søkeindeksen er ikke bygget"
 LINKS_LAG = "de utledede lenkene henger etter grafen"
+LINEAGE_LAG = "årgangskoblingene henger etter grafen"
+DERIVED_LAG = (LINKS_LAG, LINEAGE_LAG)  # made by the process that wrote, right after its write
 WRITE_ATTEMPTS = 3
 
 
@@ -146,6 +155,8 @@ class Application:
             return "søkeindeksen henger etter grafen"
         if derived_revision(reader, base) != source:
             return LINKS_LAG
+        if derived_revision(reader, base, "lineage") != source:
+            return LINEAGE_LAG
         return None
 
     def status(self) -> dict:
@@ -161,7 +172,7 @@ class Application:
 
     def validate(self, sources: list[Path] | None = None) -> tuple[list, int]:
         """SHACL results for the stored graph, or for documents (`sources`) without building;
-        and how many triples were checked. Derived graphs (inferred, meta) are not checked."""
+        and how many triples were checked. Derived graphs (inferred, lineage, meta) are not checked."""
         data = Graph()
         if sources:
             graphs, _ = source_graphs(self.settings, list(sources))
@@ -170,7 +181,7 @@ class Application:
                     data += g
         else:
             for g in self.store.dataset().graphs():
-                if not str(g.identifier).endswith(("/ontology", "/inferred", "/meta")):
+                if not str(g.identifier).endswith(("/ontology", "/inferred", "/lineage", "/meta")):
                     data += g
         return validate_graph(data), len(data)
 
@@ -242,6 +253,12 @@ class Application:
     def reviews(self) -> list[Review]:
         """Every decision in the graph, oldest first; `active` is false when a node has vanished."""
         return read_reviews(self.store.reader(), self.settings.base_iri)
+
+    def diff(self, old: str | None = None, new: str | None = None) -> Diff:
+        """What became of each item of programme year `old` in year `new` (default: the two newest),
+        staff decisions on lineage applied (matching/diff.py). Raises UnknownYear, IndexMissing."""
+        old, new, _ = pick_years(self.store.reader(), old, new)  # bad years before loading anything
+        return diff_years(self.matcher(), old, new)
 
     def calibrate(self, *, save: bool = True, fit=None, progress: Progress = None) -> Calibration:
         """Refit the overlap confidence with the active decisions added to the judged data.
@@ -369,7 +386,7 @@ class Application:
             return None
         if reason == INDEX_MISSING and derived_revision(self.store.reader(), self.settings.base_iri) is None:
             return None  # a graph built --graph-only: model-free here too, as on the embedded store
-        if reason == LINKS_LAG:
+        if reason in DERIVED_LAG:
             # The process that wrote makes the links right after its write; recompute them here only
             # when that write is older than the grace period (that process died or failed).
             if self.store.age() < self.settings.store_grace:
@@ -414,8 +431,8 @@ class Application:
             return result
 
     def _refresh(self, progress, with_links: bool = True) -> RefreshResult:
-        """Index, then inferred links (unless `with_links` is False). Failures become warnings: the
-        write they follow stands."""
+        """Index, then the derived graphs (inferred links, lineage), written together, unless
+        `with_links` is False. Failures become warnings: the write they follow stands."""
         out = RefreshResult()
         base = self.settings.base_iri
         revision = source_revision(self.store.reader(), base)
@@ -432,17 +449,53 @@ class Application:
             return out
         if not with_links:
             return out
+        derived: dict[str, list] = {}
         try:
             links = infer_links(self.matcher(), progress=progress)
-            with self.store.writer(copy_current=True, action="refresh") as w:
-                replace_graph(w, graph_iri(base, "inferred"), links.quads)
-                stamp_derived(w, base, revision)
+            derived["inferred"] = links.quads
             out.inferred = links.summary()
         except Exception as err:  # noqa: BLE001 - as above
             log.exception("De utledede lenkene ble ikke oppdatert")
             out.warnings.append(f"De utledede lenkene ble ikke oppdatert ({err}); det prøves igjen ved neste "
                                 "skriving eller oppstart.")
+        try:
+            lineage = lineage_links(self.matcher(), progress=progress)
+            derived["lineage"] = lineage.quads
+            out.lineage = lineage.summary()
+        except Exception as err:  # noqa: BLE001 - as above
+            log.exception("Årgangskoblingene ble ikke oppdatert")
+            out.warnings.append(f"Årgangskoblingene ble ikke oppdatert ({err}); det prøves igjen ved neste "
+                                "skriving eller oppstart.")
+        if derived:
+            try:
+                self._write_derived(base, revision, derived)
+            except Exception as err:  # noqa: BLE001 - as above
+                log.exception("De utledede grafene ble ikke skrevet")
+                out.inferred = out.lineage = None
+                out.warnings.append(f"De utledede lenkene ble ikke skrevet ({err}); det prøves igjen ved neste "
+                                    "skriving eller oppstart.")
         return out
+
+    def _write_derived(self, base: str, revision: str, derived: dict[str, list]) -> None:
+        """The derived graphs and their stamps in one generation: readers never see new inferred
+        links next to old lineage. When another replica wrote first (a remote store), written again
+        on top of its write while the sources are still those they were made from; once the sources
+        moved on, the writer that moved them refreshes the derived graphs, and these are dropped."""
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                with self.store.writer(copy_current=True, action="refresh") as w:
+                    for name in DERIVED_GRAPHS:
+                        if name in derived:
+                            replace_graph(w, graph_iri(base, name), derived[name])
+                            stamp_derived(w, base, revision, name)
+                return
+            except WriteConflict:
+                if attempt == WRITE_ATTEMPTS:
+                    raise
+                if source_revision(self.store.reader(), base) != revision:
+                    log.info("Kildene endret seg under oppfriskingen; den som endret dem skriver de utledede grafene")
+                    return
+                log.info("Oppfriskingen kolliderte med en annen skriving; prøver igjen")
 
 
 def _graph_label(graph: str) -> str:

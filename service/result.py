@@ -4,7 +4,8 @@
      "generation": "gen-…",          the store generation readers see now
      "indexed": true, "inferred": true,
      "warnings": ["…"],              Norwegian, for people
-     "refresh": {"index": {...} | null, "inferred": {...} | null, "warnings": [...], "skipped": false}}
+     "refresh": {"index": {...} | null, "inferred": {...} | null, "lineage": {...} | null, "warnings": [...],
+                 "skipped": false}}
 
 The write itself always stands once it is stored; `indexed`/`inferred` say whether the
 derived data caught up at once (if not, the next write or start does it, and /health says so).
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 class RefreshResult:
     index: dict | None = None  # search.index.update.IndexResult as JSON
     inferred: dict | None = None  # matching.inferred.InferredLinks.summary()
+    lineage: dict | None = None  # matching.lineage_graph.LineageLinks.summary()
     warnings: list[str] = field(default_factory=list)
     skipped: bool = False  # asked not to refresh now (e.g. `import --no-refresh`)
 
@@ -29,7 +31,8 @@ class RefreshResult:
         return self.inferred is not None
 
     def to_dict(self) -> dict:
-        return {"index": self.index, "inferred": self.inferred, "warnings": self.warnings, "skipped": self.skipped}
+        return {"index": self.index, "inferred": self.inferred, "lineage": self.lineage, "warnings": self.warnings,
+                "skipped": self.skipped}
 
 
 @dataclass

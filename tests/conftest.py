@@ -15,8 +15,10 @@ from service.application import Application
 from tests import servers
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-# Converted models are shared with the developer's home, so tests never convert twice.
-MODELS = Path(os.environ.get("REGIONGRAF_MODELS", REPO / ".regiongraf" / "models"))
+# Converted models are shared with the developer's home, so tests never convert twice: where the
+# application itself keeps them (REGIONGRAF_MODELS, else $REGIONGRAF_HOME/models, else .regiongraf/models
+# in the checkout), never a second copy in the checkout when REGIONGRAF_HOME points elsewhere.
+MODELS = Settings().models_dir
 TEST_STORE = os.environ.get("REGIONGRAF_TEST_STORE", "embedded")
 _SERVERS: dict[str, servers.Server] = {}
 
@@ -147,7 +149,17 @@ def onnx_embedder(tmp_path_factory):
     pytest.importorskip("onnxruntime")
     from search.embedding.onnx_embedder import OnnxEmbedder
 
-    return OnnxEmbedder.load(make_settings(tmp_path_factory.mktemp("onnx-home")), progress=False)
+    return OnnxEmbedder.load(make_settings(tmp_path_factory.mktemp("onnx-home"), embedder="onnx"), progress=False)
+
+
+@pytest.fixture(scope="session")
+def onnx_fp32_embedder(tmp_path_factory):
+    """The default serving backend: the same model on ONNX Runtime in float32, loaded once per session."""
+    pytest.importorskip("onnxruntime")
+    from search.embedding.onnx_embedder import OnnxEmbedder
+
+    return OnnxEmbedder.load(make_settings(tmp_path_factory.mktemp("fp32-home"), embedder="onnx-fp32"),
+                             progress=False)
 
 
 # In CI a skipped test is a failure: a missing browser, server or vocabulary must not pass quietly.

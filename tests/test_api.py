@@ -77,12 +77,35 @@ def test_no_graph_yet_is_503_not_500(tmp_path):
 
 
 def test_openapi_docs(client):
-    assert client.get("/docs").status_code == 200
+    """/docs and /redoc load their scripts from this server (the fastapi-offline package), never a CDN."""
+    assets = {"/docs": "/static/openapi/swagger-ui-bundle.js", "/redoc": "/static/openapi/redoc.standalone.js"}
+    for path, asset in assets.items():
+        page = client.get(path)
+        assert page.status_code == 200 and asset in page.text, path
+        assert "cdn." not in page.text and "fonts.googleapis" not in page.text, path
+        js = client.get(asset)
+        assert js.status_code == 200 and len(js.content) > 100_000, asset
+    assert client.get("/static/openapi/swagger-ui.css").status_code == 200
     spec = client.get("/openapi.json").json()
     for path in ("/api/stats", "/api/node", "/api/import", "/doc/{kind}/{name}", "/download/{filename}"):
         assert path in spec["paths"]
     body = spec["paths"]["/api/import"]["post"]["requestBody"]["content"]["multipart/form-data"]
     assert set(body["schema"]["required"]) == {"file", "actor"}
+
+
+def test_favicon_and_the_data_line_under_every_page(client):
+    r = client.get("/favicon.ico")
+    assert r.status_code == 200 and r.headers["content-type"] == "image/vnd.microsoft.icon"
+    assert r.content[:4] == b"\0\0\1\0"  # an ICO file
+    assert client.get("/static/favicon.svg").status_code == 200
+    for path in ("/", "/data", "/sparql", "/import", "/doc/measure/2025-5.1.1-7", "/finnes-ikke"):
+        page = client.get(path, headers={"Accept": "text/html"}).text
+        assert 'rel="icon"' in page, path
+        footer = page[page.index("<footer>"):]
+        assert "handlingsprogram-2025.txt" in footer and "lest inn" in footer, path
+        assert "ingen importerte lister" in footer and "regiongraf 0.1" in footer and "sist endret" in footer, path
+    data = client.get("/data").text
+    assert "Kontrollsum" in data and "Sist bygget" in data
 
 
 def test_catalogue_and_void(client, built_home):

@@ -174,7 +174,7 @@ def test_reimporting_a_list_that_has_inferred_links_replaces_it(partner_home, tm
 @pytest.mark.parametrize("first,second", [
     ("A/B", "A B"), ("Østfold", "Ostfold"), ("Åsgard", "Asgard"), ("Viken fylke", "Viken-fylke"),
 ])
-def test_actor_identity_a_different_name_never_takes_an_existing_key(indexed_home, tmp_path, first, second):
+def test_defect2_actor_identity_a_different_name_never_takes_an_existing_key(indexed_home, tmp_path, first, second):
     from graph.imports.tabular import ImportConflict
 
     home = copy_home(indexed_home, tmp_path / "home")
@@ -191,7 +191,7 @@ def test_actor_identity_a_different_name_never_takes_an_existing_key(indexed_hom
     assert again["graph"] == one["graph"] and again["replaced"] == 1  # the same name is the same actor
 
 
-def test_actor_identity_non_latin_names_get_real_keys_and_punctuation_is_refused(indexed_home, tmp_path):
+def test_defect2_actor_identity_non_latin_names_get_real_keys_and_punctuation_is_refused(indexed_home, tmp_path):
     from graph.imports.tabular import ImportRefused
 
     home = copy_home(indexed_home, tmp_path / "home")

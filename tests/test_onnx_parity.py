@@ -114,3 +114,13 @@ def test_only_mean_pooling_models_are_exported():
     assert not onnx_export._mean_pooling(Pooling())
     Pooling.pooling_mode = "mean"
     assert onnx_export._mean_pooling(Pooling())
+
+
+def test_the_default_backend_float32_gives_the_torch_vectors(onnx_fp32_embedder, embedder):
+    """onnx-fp32 is the default because it ranks exactly as torch does (issue 10: the faster backend
+    becomes the default only if ranking holds): its vectors must be torch's, not merely close."""
+    assert onnx_fp32_embedder.backend == "onnx-fp32"
+    for embed, texts in (("embed_passages", DOC + ENGLISH + ODD), ("embed_queries", QUERIES + ENGLISH)):
+        ours, theirs = getattr(onnx_fp32_embedder, embed)(texts), getattr(embedder, embed)(texts)
+        cosines = (ours * theirs).sum(axis=1)
+        assert cosines.min() >= 0.9999, f"{embed}: min cosine {cosines.min():.6f}"

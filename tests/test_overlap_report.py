@@ -33,7 +33,7 @@ def rows_of(data: bytes) -> list[dict]:
     return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
 
 
-def test_safe_cell_neutralises_formulas_and_keeps_numbers():
+def test_defect5_safe_cell_neutralises_formulas_and_keeps_numbers():
     for text in ("=1+1", "+47", "-x", "@SUM(A1)", "\tx", "\rx"):
         assert safe_cell(text) == "'" + text
     assert safe_cell("Sykkel = bra") == "Sykkel = bra" and safe_cell("") == "" and safe_cell(None) == ""
@@ -103,7 +103,7 @@ def test_cli_and_api_give_the_same_report(report, partner_home, monkeypatch):
     assert "format=csv" in page.text
 
 
-def test_import_page_links_to_the_report_whose_csv_neutralises_formulas(indexed_home, tmp_path):
+def test_defect5_import_page_links_to_the_report_whose_csv_neutralises_formulas(indexed_home, tmp_path):
     settings = copy_home(indexed_home, tmp_path / "home").model_copy(update={"token": TOKEN})
     with TestClient(create_app(settings)) as client:
         r = client.post("/import", data={"actor": "Fiendtlig kommune", "token": TOKEN},

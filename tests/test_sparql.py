@@ -202,7 +202,7 @@ def test_from_our_graph_selects_it(client):
     assert {r["g"]["value"] for r in select(client, q)} == {CURATED}
 
 
-def test_issue_13_comment_hidden_service_query_is_refused_by_the_guard(client):
+def test_defect1_comment_hidden_service_query_is_refused_by_the_guard(client):
     """Before: the scanner read `<?b)SERVICE:sparql#>` as an IRI; only the worker's network namespace stopped it."""
     listener = Listener()
     query = (f"PREFIX : <{listener.url}>\nSELECT * WHERE {{ BIND(1 AS ?a) BIND(2 AS ?b) "
@@ -277,7 +277,7 @@ def test_size_limit(app, client):
 GROUP_ALL = "SELECT (GROUP_CONCAT(STR(?s)) AS ?all) WHERE { ?s ?p ?o . ?a ?b ?c }"
 
 
-def test_answer_size_limit_in_bytes(app, client):
+def test_defect11_answer_size_limit_in_bytes(app, client):
     """One GROUP_CONCAT row was 170 MB: answers are bounded in bytes too (422, never truncated)."""
     assert len(client.get("/sparql", params={"query": GROUP_ALL}).content) > 20_000
     with changed(app, sparql_max_bytes=5_000):
@@ -452,7 +452,7 @@ def test_update_writes_a_new_generation(writable):
     assert rows == [{"p": {"type": "uri", "value": f"{BASE}/id/plan/ny"}}]
 
 
-def test_issue_13_update_with_hidden_service_fetches_nothing(writable):
+def test_defect1_update_with_hidden_service_fetches_nothing(writable):
     """Before: the update fetched from the listener twice (the empty-store parse check ran it too)
     and stored the reply."""
     c, store = writable
@@ -591,7 +591,7 @@ def _raw_get(endpoint: str, target: str) -> tuple[int, dict, bytes]:
     return int(lines[0].split()[1]), headers, body
 
 
-def test_a_100_kb_query_string_gets_a_json_error(endpoint):
+def test_defect7_a_100_kb_query_string_gets_a_json_error(endpoint):
     """uvicorn (httptools) refused the URL itself with a plain-text 400 before the app saw it."""
     query = "SELECT * WHERE { ?s ?p ?o FILTER(?o != '" + "x" * 100_000 + "') } LIMIT 1"
     status, headers, body = _raw_get(endpoint, "/sparql?" + str(httpx.QueryParams({"query": query})))

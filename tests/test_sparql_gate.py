@@ -14,7 +14,7 @@ async def hold(gate: Gate, client: str, release: asyncio.Event, log: list, per_c
         await release.wait()
 
 
-def test_one_client_never_holds_every_worker():
+def test_defect11_one_client_never_holds_every_worker():
     async def scenario():
         gate, log, release = Gate(2), [], asyncio.Event()
         tasks = [asyncio.create_task(hold(gate, "a", release, log)) for _ in range(2)]
@@ -31,7 +31,7 @@ def test_one_client_never_holds_every_worker():
     asyncio.run(scenario())
 
 
-def test_a_free_worker_goes_to_the_client_running_fewest():
+def test_defect11_a_free_worker_goes_to_the_client_running_fewest():
     async def scenario():
         gate, log = Gate(4), []
         a, x = asyncio.Event(), asyncio.Event()

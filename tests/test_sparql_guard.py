@@ -128,7 +128,7 @@ def update_refused(update: str, read_only: ox.Store) -> bool:
 ISSUE_13 = "BIND(1 AS ?a) BIND(2 AS ?b) FILTER(?a<?b)SERVICE:sparql#>\n{ ?leak ?p ?o } }"
 
 
-def test_issue_13_comment_hidden_service_in_a_query_is_refused():
+def test_defect1_comment_hidden_service_in_a_query_is_refused():
     """`<?b)SERVICE:sparql#>` is no IRI: Oxigraph reads ?a < ?b, SERVICE :sparql and a comment."""
     query = f"PREFIX : <{T}>\nSELECT * WHERE {{ " + ISSUE_13
     assert oxigraph_calls_service(query)
@@ -136,7 +136,7 @@ def test_issue_13_comment_hidden_service_in_a_query_is_refused():
         check_query(query)
 
 
-def test_issue_13_comment_hidden_service_in_an_update_is_refused(read_only):
+def test_defect1_comment_hidden_service_in_an_update_is_refused(read_only):
     update = f"PREFIX : <{T}>\nINSERT {{ ?leak ?p ?o }} WHERE {{ " + ISSUE_13
     assert oxigraph_fetches_in_update(update)
     with pytest.raises(QueryRefused, match="SERVICE er ikke tillatt"):

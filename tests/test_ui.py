@@ -1,8 +1,6 @@
 """The web pages without a browser: marking, the neighbourhood picture, the form token, and the
 pages' answers when there is no search index yet (graph only). The browser tests are in tests/e2e."""
 
-import shutil
-
 import pytest
 from fastapi import HTTPException
 from fastapi.testclient import TestClient
@@ -37,6 +35,19 @@ def test_highlight_marks_stems_and_compound_parts_and_escapes():
     assert str(Highlighter.for_query(tokenize, "")("a < b")) == "a &lt; b"
 
 
+def test_highlight_marks_only_what_the_query_says():
+    """Two compounds that only share a part are not a match: "Oslofjord" does not mark "Osloregionen"."""
+    texts = ["Osloregionen og Oslofjorden", "ren fjord", "næringstransport og næringslivet", "Oslo kommune"]
+    tokenize = Tokenizer(vocabulary(texts + ["oslo region fjord næring transport liv"]))
+    mark = Highlighter.for_query(tokenize, "ren Oslofjord")
+    assert mark.words("Osloregionen vil ha en ren Oslofjorden og en fjord") == ["ren", "oslofjorden", "fjord"]
+    assert Highlighter.for_query(tokenize, "grønn næringstransport").words("næringslivet og transport") == [
+        "transport"]
+    assert Highlighter.for_query(tokenize, "samarbeid i regionen").words("Osloregionen") == ["osloregionen"]
+    # Words the search added (a typo correction, a translation) are marked like the query's own.
+    assert Highlighter.for_query(tokenize, "nuclear power", extra=["kommun"]).words("Oslo kommune") == ["kommune"]
+
+
 def test_check_token_is_the_same_rule_as_the_bearer_header(built_home):
     settings = built_home.model_copy(update={"token": "riktig"})
     check_token(settings, " riktig ")
@@ -65,14 +76,37 @@ def test_neighbourhood_walks_the_chain_without_turning_back(built_home):
     assert area is not None and any(n["type"] == "Measure" for n in area.nodes.values())
 
 
-@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz (dot) er ikke installert")
 def test_node_page_has_a_clickable_neighbourhood_picture(client):
+    """Drawn in Python: no external program, so every node with a neighbourhood has its picture."""
     r = client.get("/doc/strategy/2025-4-p1-3", headers={"Accept": "text/html"})
     assert r.status_code == 200
     page = r.text
     assert 'id="nabolag"' in page and "<svg" in page and 'aria-label="Nabolaget til' in page
-    assert 'xlink:href="/doc/sub-goal/2025-4-p1-1"' in page
+    assert '<a href="/doc/sub-goal/2025-4-p1-1" class="box">' in page
+    assert "<title>Nabolaget til" in page and "<desc>" in page
     assert "<?xml" not in page
+
+
+def test_picture_layout_keeps_columns_in_chain_order_and_escapes(built_home):
+    from api.pages.picture import BOX_W, GAP_X, PAD, neighbourhood_svg
+
+    reader = open_store(built_home).reader()
+    hood = neighbourhood(reader, f"{BASE}/id/strategy/2025-4-p1-3")
+    hood.nodes[hood.centre]["label"] = "<script>alert(1)</script> & mer"
+    svg = neighbourhood_svg(hood, lambda iri: "/doc/" + iri.rsplit("/id/", 1)[-1], "Nabolaget til <x>")
+    assert "<script>" not in svg and "&lt;script&gt;" in svg and "&lt;x&gt;" in svg
+    # Each box sits in the column of its layer: challenge left of goal left of strategy.
+    import re
+
+    xs = {}
+    for m in re.finditer(r'<rect x="([\d.]+)".*?</text>', svg):
+        xs.setdefault(float(m.group(1)), 0)
+    columns = sorted(xs)
+    assert columns[0] == PAD and all(b - a == BOX_W + GAP_X for a, b in zip(columns, columns[1:], strict=False))
+    assert len(columns) == len(hood.layers)
+    # The centre is not a link to itself; the others are.
+    assert svg.count('<a href="/doc/') == len(hood.nodes) - 1
+    assert neighbourhood_svg(None, str, "x") is None
 
 
 def test_pages_without_a_search_index_say_what_to_do(client):

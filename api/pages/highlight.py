@@ -1,10 +1,15 @@
 """Marking matched words in result texts, server-side, with the search index's own tokenizer.
 
-A word is marked when one of its search tokens (its Norwegian stem, or a part of a
-compound) is one of the query's tokens, so the marks show what BM25 matched: the query
-"sykle" marks "sykkel", "sykling" and "sykkelveier" (stems and compound parts as the
-lexical index sees them, search/normalise.py), and "kollektivtransport" marks
-"transport". The text is escaped here; the result is safe Markup for the templates.
+Only what matched the query is marked. A word of the text is marked when
+- its stem is the stem of a query word ("sykle" marks "sykkel" and "sykling": stems as the
+  lexical index sees them, search/index/normalise.py), or a part of a query word's compound
+  ("kollektivtransport" marks "transport"), or
+- a query word's stem is a part of its compound ("sykkel" marks "sykkelveier").
+Two compounds that only share a part are not marked: "ren Oslofjord" does not mark
+"Osloregionen" (both contain "oslo", but neither the query nor the text says "Oslo"), and
+"næringstransport" does not mark "næringslivet". Words the search added for a query word
+(a typo correction, the Norwegian for an English word) count as query words (`extra`).
+The text is escaped here; the result is safe Markup for the templates.
 """
 
 from __future__ import annotations
@@ -20,22 +25,35 @@ Tokenize = Callable[[str], list[str]]
 
 
 class Highlighter:
-    """Marks the words of a text whose tokens meet `terms` (tokens of a query, or shared terms)."""
+    """Marks the words of a text that match `terms` (stems of query words or shared terms) or
+    `parts` (the parts of the query's compounds); see the module docstring."""
 
-    def __init__(self, tokenize: Tokenize, terms: Iterable[str]):
+    def __init__(self, tokenize: Tokenize, terms: Iterable[str], parts: Iterable[str] = ()):
         self.tokenize = tokenize
         self.terms = frozenset(t for t in terms if t)
+        self.parts = frozenset(t for t in parts if t) - self.terms
         self._seen: dict[str, bool] = {}
 
     @classmethod
-    def for_query(cls, tokenize: Tokenize, query: str) -> Highlighter:
-        return cls(tokenize, tokenize(query or ""))
+    def for_query(cls, tokenize: Tokenize, query: str, extra: Iterable[str] = ()) -> Highlighter:
+        """The query's words: each word's stem is a term, the parts of its compound are parts."""
+        terms, parts = set(extra), set()
+        for m in TOKEN_RE.finditer(unicodedata.normalize("NFKC", query or "").lower()):
+            if m.group() in STOPWORDS:
+                continue
+            tokens = tokenize(m.group())
+            if tokens:
+                terms.add(tokens[0])
+                parts.update(tokens[1:])
+        return cls(tokenize, terms, parts)
 
     def hits(self, word: str) -> bool:
         key = unicodedata.normalize("NFKC", word).lower()
         found = self._seen.get(key)
         if found is None:
-            found = key not in STOPWORDS and bool(self.terms.intersection(self.tokenize(key)))
+            tokens = self.tokenize(key) if key not in STOPWORDS else []
+            found = bool(tokens) and (tokens[0] in self.terms or tokens[0] in self.parts
+                                      or not self.terms.isdisjoint(tokens[1:]))
             self._seen[key] = found
         return found
 

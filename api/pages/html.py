@@ -6,15 +6,20 @@ to our own nodes by path (/doc/{kind}/{key}), which resolves on whatever host se
 the page; IRIs outside the base are linked as they are.
 """
 
+import logging
 import re
 from pathlib import Path
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
+from api.cache import app_cache
 from graph.iri import KINDS, split_iri
 from graph.names import type_label, type_plural
 from graph.namespaces import RG
+from graph.views.about import About, about, norwegian_time
+
+log = logging.getLogger("regiongraf.pages")
 
 VOCABULARY_BASE = str(RG).rsplit("/", 1)[0] + "/"  # https://data.osloregionen.no/def/
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -37,11 +42,14 @@ def notation_label(notation: str | None) -> str:
 # Helpers every template may use.
 templates.env.globals.update(type_label=type_label, type_plural=type_plural, notation_label=notation_label,
                              kind_of=kind_of)
+templates.env.filters["when"] = norwegian_time
+templates.env.filters["day"] = lambda iso: norwegian_time(iso, with_time=False)
 
 NAV = [
     ("Søk", "/"),
     ("Overlapp", "/overlapp"),
-    ("Hull", "/hull"),
+    ("Uten tiltak", "/hull"),
+    ("Endringer", "/endringer"),
     ("Import", "/import"),
     ("Data", "/data"),
     ("SPARQL", "/sparql"),
@@ -84,8 +92,26 @@ def hrefs(request: Request):
     return href
 
 
+def data_about(request: Request) -> About | None:
+    """Which data the page shows (graph/views/about.py), computed once per store generation; None
+    before anything is built or when it cannot be read (an error page must still render)."""
+    application = getattr(request.app.state, "application", None)
+    if application is None:
+        return None
+    try:
+        generation = application.store.generation()
+        if generation is None:
+            return None
+        cache = app_cache(request.app, "about_cache", maxsize=4)
+        return cache.get(generation, "about", lambda: about(application.store, request.app.state.settings.base_iri))
+    except Exception:  # noqa: BLE001 - the footer must never break a page
+        log.exception("Kunne ikke lese hvilke data siden viser")
+        return None
+
+
 def _context(request: Request, context: dict) -> dict:
-    return {"request": request, "nav": NAV, "root": root(request), "href": hrefs(request)} | context
+    return {"request": request, "nav": NAV, "root": root(request), "href": hrefs(request),
+            "about": data_about(request)} | context
 
 
 def render(request: Request, name: str, context: dict, status_code: int = 200, headers: dict | None = None):

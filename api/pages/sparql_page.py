@@ -12,19 +12,54 @@ from fastapi import Request
 from api.pages.html import render
 from graph.namespaces import PREFIXES
 from graph.sparql.pool import GRAPH_FORMATS, RESULT_FORMATS
+from graph.years import years
 
 PREFIX_LINES = {
     "rg": "PREFIX rg: <https://data.osloregionen.no/def/regiongraf#>",
     "rdfs": "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>",
     "skos": "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>",
+    "prov": "PREFIX prov: <http://www.w3.org/ns/prov#>",
+    "sssom": "PREFIX sssom: <https://w3id.org/sssom/>",
 }
 SHORT = sorted(((str(ns), p) for p, ns in PREFIXES.items()), key=lambda x: -len(x[0]))
 DOWNLOADS = {"table": RESULT_FORMATS, "graph": GRAPH_FORMATS}  # the result in another format
 
 
-def examples(base: str) -> list[tuple[str, str]]:
-    """(title, query) pairs about the graph itself."""
+def examples(base: str, several_years: bool = False) -> list[tuple[str, str]]:
+    """(title, query) pairs about the graph itself; with `several_years`, about lineage too."""
     p = PREFIX_LINES
+    return _examples(base, p) + (_lineage_examples(base, p) if several_years else [])
+
+
+def _lineage_examples(base: str, p: dict) -> list[tuple[str, str]]:
+    return [
+        ("Årganger: hva ble av tiltakene fra året før (prov:wasRevisionOf)", f"""{p["rg"]}
+{p["prov"]}
+{p["sssom"]}
+SELECT ?nytt ?tidligere ?status ?sikkerhet ?hvorfor WHERE {{
+  GRAPH <{base}/graph/lineage> {{
+    ?nytt prov:wasRevisionOf ?tidligere .
+    ?kobling sssom:subject_id ?nytt ; sssom:object_id ?tidligere ;
+             rg:changeStatus ?status ; sssom:confidence ?sikkerhet ; sssom:comment ?hvorfor .
+  }}
+  ?nytt a rg:Measure .
+  FILTER(?status != "unchanged")
+}}
+ORDER BY ?nytt"""),
+        ("Tiltak som ble tatt ut: uten etterfølger året etter", f"""{p["rg"]}
+{p["rdfs"]}
+{p["prov"]}
+SELECT DISTINCT ?tiltak ?navn ?aar WHERE {{
+  ?tiltak a rg:Measure ; rdfs:label ?navn ; rg:inProgramme/rg:year ?aar .
+  ?senere a rg:Programme ; rg:year ?etter .
+  FILTER(STR(?etter) > STR(?aar) && lang(?navn) = "nb")
+  FILTER NOT EXISTS {{ ?nytt prov:wasRevisionOf ?tiltak }}
+}}
+ORDER BY ?aar ?tiltak"""),
+    ]
+
+
+def _examples(base: str, p: dict) -> list[tuple[str, str]]:
     return [
         ("Tiltak i innsatsområde 5.1 (kraft og energi)", f"""{p["rg"]}
 {p["rdfs"]}
@@ -96,7 +131,8 @@ def page(request: Request, query: str = "", result=None, error: str | None = Non
     """The query page, with the result (a graph.sparql.pool.QueryResult) or an error if any."""
     settings = request.app.state.settings
     endpoint = request.scope.get("root_path", "").rstrip("/") + "/sparql"
-    all_examples = examples(settings.base_iri)
+    several = len(years(request.app.state.application.store.reader())) > 1
+    all_examples = examples(settings.base_iri, several)
     ctx = {
         "active": "/sparql",
         "endpoint": endpoint,

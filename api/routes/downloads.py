@@ -8,7 +8,7 @@
     GET /data                   a page listing all of the above
 
 Turtle, N-Triples and RDF/XML get the union of the named graphs; TriG, N-Quads and JSON-LD
-keep them. With inferred=false the machine-inferred graph ({base}/graph/inferred) is left
+keep them. With inferred=false the machine-derived graphs ({base}/graph/inferred, {base}/graph/lineage) are left
 out. Everything is computed from the current store generation and cached until the next
 one; the ETag is the generation, so clients can revalidate cheaply.
 """
@@ -34,7 +34,8 @@ router = APIRouter(tags=["data"])
 
 DUMP = "regiongraf"  # /download/regiongraf.{ext}: the whole dataset in every RDF format
 TABLE = f"tiltak.{CSV_TABLE.extension}"  # the measures as a spreadsheet
-InferredParam = Annotated[bool, Query(description="Ta med maskinutledede lenker (grafen /graph/inferred).")]
+InferredParam = Annotated[bool, Query(description=(
+    "Ta med maskinutledede lenker (grafene /graph/inferred og /graph/lineage)."))]
 
 
 def _cache(request: Request) -> GenerationCache:

@@ -1,11 +1,12 @@
 """GET /api/duplicates: the same as `regiongraf duplicates --json`.
 
     GET /api/duplicates?across_actors=true&actor=Kraftgruppen&min_score=0.4&clusters=false&limit=50
-        &include_rejected=false
+        &include_rejected=false&programme=2026
 
 Answers a JSON list of pairs {"a": NODE, "b": NODE, "score", "confidence", "kind", "weak", "why", ...}
 most confident first (score = confidence, the calibrated probability, matching/overlap.py),
-or, with clusters=true, a list of clusters (search/clusters.py).
+or, with clusters=true, a list of clusters (search/clusters.py); with format=csv the same as a
+spreadsheet (service/tables.py).
 """
 
 from typing import Annotated
@@ -14,6 +15,8 @@ from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
 from api.deps import ApplicationDep
+from api.negotiation import CSV_RESPONSES, TableFormat, csv_download
+from service.tables import clusters_csv, csv_name, pairs_csv
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -21,7 +24,7 @@ router = APIRouter(prefix="/api", tags=["api"])
 @router.get(
     "/duplicates",
     summary="Duplikater og overlapp",
-    responses={400: {"description": "Ukjent aktør eller ugyldig grense"},
+    responses={**CSV_RESPONSES, 400: {"description": "Ukjent aktør eller ugyldig grense"},
                503: {"description": "Søkeindeksen er ikke bygget ennå"}},
 )
 async def duplicates(
@@ -34,6 +37,9 @@ async def duplicates(
     clusters: Annotated[bool, Query(description="Grupper parene i klynger.")] = False,
     limit: Annotated[int | None, Query(ge=1, le=10000, description="Høyst så mange par/klynger.")] = None,
     include_rejected: Annotated[bool, Query(description="Ta med par som er avvist i en vurdering.")] = False,
+    programme: Annotated[str | None, Query(max_length=20, description=(
+        "Par innen programåret (f.eks. 2025); standard er det nyeste."))] = None,
+    format: TableFormat = "json",
 ) -> list[dict]:
     """Tiltak og initiativer som er skrevet to ganger («duplicate») eller overlapper («overlap»).
 
@@ -42,10 +48,14 @@ async def duplicates(
     def work():
         matcher = app.matcher()
         kwargs = {"across_actors": across_actors, "actor": actor or None, "min_score": min_score,
-                  "include_rejected": include_rejected}
+                  "include_rejected": include_rejected, "programme": programme or None}
         if clusters:
             found = matcher.clusters(**kwargs)
             return found[:limit] if limit else found
         return matcher.duplicates(**kwargs, limit=limit)
 
-    return await run_in_threadpool(work)
+    found = await run_in_threadpool(work)
+    if format == "csv":
+        body = clusters_csv(found) if clusters else pairs_csv(found)
+        return csv_download(body, csv_name("overlapp-klynger" if clusters else "overlapp"))
+    return found

@@ -28,7 +28,7 @@ from api.cache import app_cache
 from api.deps import SettingsDep, StoreDep
 from api.negotiation import GRAPH_OFFERED, OFFERED, rdf_formats, serialize, split_extension, variant_for
 from api.pages.html import render, render_bytes, root
-from api.pages.node_extras import node_extras
+from api.pages.node_extras import node_extras, without_similar
 from graph import ontology
 from graph.formats import HTML, TURTLE, Format, RdfFormat, names_list
 from graph.iri import CLASS_OF_KIND, KINDS, kind_iri
@@ -167,10 +167,11 @@ def _document_body(request: Request, settings: Settings, reader, kind: str, key:
                    variant: Format, doc_path: str) -> bytes:
     if variant is HTML:
         view = node_view(reader, settings.base_iri, iri)
+        extras = node_extras(request, reader, iri, view["label"])  # picture, lignende tiltak
         return render_bytes(request, "node.html", {
             "node": view, "kind": kind, "key": key, "doc_path": doc_path, "formats": rdf_formats(OFFERED),
-            "type_labels": {cls: type_label(cls) for cls in KINDS},
-            "extras": node_extras(request, reader, iri, view["label"]),  # picture, lignende tiltak
+            "type_labels": {cls: type_label(cls) for cls in KINDS}, "extras": extras,
+            "sections": without_similar(view["sections"], extras["similar"]),  # each link once
         })
     quads = description(reader, iri)
     doc = ox.NamedNode(f"{settings.base_iri}/doc/{kind}/{key}")

@@ -6,16 +6,16 @@
 Each item of the actor's list with its best counterparts elsewhere (matching/report.py).
 """
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
 
 from api.deps import ApplicationDep
-from graph.formats import CSV_TABLE
+from api.negotiation import CSV_RESPONSES, TableFormat, csv_download
 from graph.iri import slug
-from matching.report import MAX_PER_ITEM, PER_ITEM, overlap_report, report_csv
+from matching.report import MAX_PER_ITEM, PER_ITEM, overlap_report
+from service.tables import report_csv
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -23,8 +23,8 @@ router = APIRouter(prefix="/api", tags=["api"])
 @router.get(
     "/overlap-report",
     summary="Overlapprapport for én liste",
-    responses={200: {"content": {"application/json": {}, CSV_TABLE.media_type: {}}},
-               400: {"description": "Ukjent aktør"}, 503: {"description": "Søkeindeksen er ikke bygget ennå"}},
+    responses={**CSV_RESPONSES, 400: {"description": "Ukjent aktør"},
+               503: {"description": "Søkeindeksen er ikke bygget ennå"}},
 )
 async def report(
     app: ApplicationDep,
@@ -33,13 +33,11 @@ async def report(
     per_item: Annotated[int, Query(ge=1, le=MAX_PER_ITEM, description="Høyst så mange motparter per element.")]
     = PER_ITEM,
     include_rejected: Annotated[bool, Query(description="Ta med avviste par.")] = False,
-    format: Annotated[Literal["json", "csv"], Query(description="json (standard) eller csv.")] = "json",
+    format: TableFormat = "json",
 ):
     """Hvert element i aktørens liste med sine beste motparter hos andre aktører (sikkerhet, begrunnelse,
     innsatsområde, tiltaksgruppe, faggruppe), eller ingen match."""
     found = await run_in_threadpool(lambda: overlap_report(app.matcher(), actor, per_item, include_rejected))
     if format == "csv":
-        name = f"overlapp-{slug(found['actor'])}.csv"
-        return Response(report_csv(found), media_type=CSV_TABLE.content_type,
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return csv_download(report_csv(found), f"overlapp-{slug(found['actor'])}.csv")
     return found

@@ -1,4 +1,5 @@
-"""The gap page: focus areas and strategies that no measure serves, with suggestions.
+"""The gap page ("Uten tiltak" in the menu): focus areas and strategies that no measure serves,
+with suggestions.
 
     GET /hull?k=3
 
@@ -15,24 +16,23 @@ from api.deps import StoreDep, get_application
 from api.errors import status_of
 from api.pages.choices import page
 from graph.errors import UserError
+from graph.names import BASIS_LABELS
 from matching.gaps import find_gaps
 
 router = APIRouter(tags=["nettsider"])
 
-BASIS = {
-    "structure": "kuratert struktur",
-    "inferred_links": "utledede koblinger",
-}
 
 
-@router.get("/hull", summary="Hull: temaer og strategier uten tiltak", include_in_schema=False)
-def gaps_page(request: Request, store: StoreDep, k: Annotated[int, Query(ge=1, le=10)] = 3):
-    ctx = {"active": "/hull", "k": k, "basis_names": BASIS, "gaps": None, "groups": [], "error": None}
+@router.get("/hull", summary="Temaer og strategier uten tiltak", include_in_schema=False)
+def gaps_page(request: Request, store: StoreDep, k: Annotated[int, Query(ge=1, le=10)] = 3,
+              programme: Annotated[str, Query(max_length=20)] = ""):
+    ctx = {"active": "/hull", "k": k, "basis_names": BASIS_LABELS, "gaps": None, "groups": [], "error": None}
     status = 200
     try:
         matcher = get_application(request).matcher()
         cache = app_cache(request.app, "gap_cache", maxsize=16)
-        gaps = cache.get(f"{matcher.index.version}-{store.generation()}", k, lambda: find_gaps(matcher, k=k))
+        gaps = cache.get(f"{matcher.index.version}-{store.generation()}", (k, programme),
+                         lambda: find_gaps(matcher, k=k, programme=programme or None))
         ctx["gaps"] = gaps
         groups: dict[str, dict] = {}
         for s in gaps["strategies"]:

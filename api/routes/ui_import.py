@@ -1,9 +1,15 @@
 """The import page: upload a partner's list, see what came in (or exactly why it was refused),
-then its overlaps with the programme.
+then its overlaps with the programme; and the lists imported so far, each of which can be
+removed again.
 
-    GET  /import          the form (file, actor, token)
-    POST /import          multipart form; the token is a form field, checked like the API's bearer
-                          token (api.deps.check_token, constant time)
+    GET  /import                 the form (file, actor, token) and the imported lists
+    POST /import                 multipart form; the token is a form field, checked like the API's
+                                 bearer token (api.deps.check_token, constant time)
+    GET  /import/fjern?actor=K   the confirmation step: "Fjerne listen fra X (N initiativer)?"
+    POST /import/fjern           actor and token as form fields: the application layer's
+                                 remove_import, the same as DELETE /api/imports/{actor} and
+                                 `regiongraf remove-import`; the import page then says what was
+                                 removed (the previous version of the graph is kept: restore)
 
 The import itself is the application layer's import_list, the same as POST /api/import and
 `regiongraf import`: the list is validated as a whole, and a refused file changes nothing.
@@ -11,8 +17,9 @@ The overlaps are matching.matcher.Matcher.duplicates for the actor, across actor
 """
 
 import logging
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -22,6 +29,7 @@ from api.pages.choices import Choices, page
 from api.routes.imports import _read_body, _replay, _too_large
 from api.routes.ui_overlaps import KINDS, marker_for
 from graph.errors import UserError
+from graph.imports.lists import find_list, imported_lists
 from graph.store import StoreMissing
 from graph.views.describe import NodeNames
 
@@ -35,10 +43,11 @@ MAX_LISTED = 50
 def _form(request: Request, store, **extra):
     try:
         actors = [a for a in Choices.of(store).actors if a["type"] == "Organisation"]
+        lists = imported_lists(store.reader(), request.app.state.settings.base_iri)
     except StoreMissing:
-        actors = []
-    ctx = {"active": "/import", "actor": "", "error": None, "result": None, "actors": actors,
-           "writes_enabled": bool(request.app.state.settings.token), "kinds": KINDS} | extra
+        actors, lists = [], []
+    ctx = {"active": "/import", "actor": "", "error": None, "result": None, "actors": actors, "lists": lists,
+           "removed": None, "writes_enabled": bool(request.app.state.settings.token), "kinds": KINDS} | extra
     return ctx
 
 
@@ -98,3 +107,31 @@ def _overlaps(app, actor_id: str):
         return [(p, marker_for(tokenizer, p)) for p in pairs], None
     except UserError as err:
         return [], str(err)
+
+
+Short = Annotated[str, Query(max_length=300)]
+
+
+@router.get("/import/fjern", summary="Fjern en importert liste (bekreft)", include_in_schema=False)
+def remove_confirm(request: Request, store: StoreDep, actor: Short = ""):
+    """The confirmation step: which list, how many initiatives, and the token."""
+    found = find_list(store.reader(), request.app.state.settings.base_iri, actor)  # NotFound: 404 page
+    return page(request, "remove_import.html", {
+        "active": "/import", "list": found, "error": None,
+        "writes_enabled": bool(request.app.state.settings.token),
+    })
+
+
+@router.post("/import/fjern", summary="Fjern en importert liste", include_in_schema=False)
+async def remove_submit(request: Request, settings: SettingsDep, store: StoreDep,
+                        actor: Annotated[str, Form(max_length=300)] = "",
+                        token: Annotated[str, Form(max_length=1000)] = ""):
+    found = find_list(store.reader(), settings.base_iri, actor)  # NotFound: 404 page
+    try:
+        check_token(settings, token)
+    except HTTPException as err:
+        ctx = {"active": "/import", "list": found, "error": err.detail, "writes_enabled": bool(settings.token)}
+        return page(request, "remove_import.html", ctx, status_code=err.status_code)
+    app = get_application(request)
+    result = await run_in_threadpool(lambda: app.remove_import(found.graph, progress=log.info))
+    return page(request, "import.html", _form(request, store, removed=result.to_dict()))

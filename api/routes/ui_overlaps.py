@@ -20,6 +20,7 @@ from api.deps import get_application
 from api.errors import status_of
 from api.pages.choices import page
 from api.pages.highlight import Highlighter
+from api.pages.html import root
 from graph.errors import UserError
 from matching.clusters import clusters
 
@@ -39,18 +40,18 @@ def actor_choices(matcher) -> list[dict]:
 def marker_for(tokenizer, pair: dict) -> Highlighter:
     """Marks the words a pair shares (the matcher's shared_terms, tokenized as the index does)."""
     terms = (pair.get("why") or {}).get("shared_terms") or []
-    return Highlighter(tokenizer, [t for word in terms for t in tokenizer(word)])
+    return Highlighter.for_query(tokenizer, " ".join(terms))
 
 
 def overlaps(request: Request, matcher, actor: str | None, across: bool, kind: str = "",
-             include_rejected: bool = False) -> list[dict]:
+             include_rejected: bool = False, programme: str | None = None) -> list[dict]:
     """Matcher.duplicates, cached per index version and store generation (the pairs change with the
     index, the staff's decisions with the graph)."""
     cache = app_cache(request.app, "overlap_cache", maxsize=64)
     version = f"{matcher.index.version}+{matcher.store.generation()}"
-    pairs = cache.get(version, ("pairs", actor or "", across, include_rejected),
+    pairs = cache.get(version, ("pairs", actor or "", across, include_rejected, programme or ""),
                       lambda: matcher.duplicates(across_actors=across, actor=actor or None,
-                                                 include_rejected=include_rejected))
+                                                 include_rejected=include_rejected, programme=programme or None))
     return [p for p in pairs if not kind or p["kind"] == kind]
 
 
@@ -70,8 +71,14 @@ def overlap_page(
     n: Annotated[int, Query(ge=1, le=1000)] = DEFAULT_N,
     rejected: Annotated[bool, Query()] = False,
     vurdert: Annotated[str, Query(max_length=20)] = "",
+    programme: Annotated[str, Query(max_length=20)] = "",
 ):
-    ctx = {"active": "/overlapp", "actor": actor, "across": across, "kind": kind if kind in KINDS else "",
+    csv_query = urlencode([(k, v) for k, v in (("actor", actor), ("across_actors", "true" if across else ""),
+                                               ("include_rejected", "true" if rejected else ""),
+                                               ("clusters", "true" if view == "clusters" else ""),
+                                               ("format", "csv")) if v])
+    ctx = {"active": "/overlapp", "actor": actor, "csv_url": f"{root(request)}/api/duplicates?{csv_query}",
+           "across": across, "kind": kind if kind in KINDS else "",
            "view": "clusters" if view == "clusters" else "pairs", "n": n, "kinds": KINDS, "rejected": rejected,
            "pairs": [], "clusters": [], "total": 0, "actors": [], "error": None, "actor_label": None,
            "saved": SAVED.get(vurdert), "review_next": here(request) if request.app.state.settings.token else None}
@@ -81,7 +88,7 @@ def overlap_page(
         ctx["actors"] = actor_choices(matcher)
         actor_iri = matcher.resolve_actor(actor) if actor else None
         ctx["actor_label"] = matcher.actor_labels().get(actor_iri) if actor_iri else None
-        pairs = overlaps(request, matcher, actor_iri, across, ctx["kind"], rejected)
+        pairs = overlaps(request, matcher, actor_iri, across, ctx["kind"], rejected, programme)
         ctx["total"] = len(pairs)
         if ctx["view"] == "clusters":
             ctx["clusters"] = clusters(pairs)

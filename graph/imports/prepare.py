@@ -184,7 +184,7 @@ def check_collisions(store: ox.Store, base: str, initiatives: list[URIRef], own_
     must keep doing so when the list is imported again).
     """
     own = ox.NamedNode(str(own_graph))
-    derived = {ox.NamedNode(str(graph_iri(base, name))) for name in ("inferred", "reviews")}
+    derived = {ox.NamedNode(str(graph_iri(base, name))) for name in ("inferred", "lineage", "reviews")}
     for node in initiatives:
         for q in store.quads_for_pattern(ox.NamedNode(str(node)), None, None, None):
             if q.graph_name != own and q.graph_name not in derived:

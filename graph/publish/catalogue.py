@@ -1,5 +1,11 @@
 """Describing the graph for data catalogues: DCAT-AP-NO 2.0 and VoID.
 
+Each programme year is a dataset of its own (the named graph {base}/graph/programme-{year}) and
+a version in one DCAT-AP 3 dataset series, {base}/dataset/handlingsprogram: dcat:inSeries,
+dcat:version (and owl:versionInfo for DCAT-AP-NO 2.0 readers), dcat:prev / dcat:next between the
+years, dcat:first / dcat:last on the series. What became of each item from one year to the next
+is the lineage graph ({base}/graph/lineage), a part like the others.
+
 Both descriptions are computed from the dataset as it is now (counts, classes,
 named graphs, focus areas, times recorded in the data), so they change when the
 data changes. Only the facts about the publisher and the fixed download layout
@@ -13,9 +19,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
-from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, SKOS, VOID, XSD
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, SKOS, VOID, XSD
 
 from graph.formats import CSV_TABLE, JSONLD, NQUADS, RDFXML, TRIG, TURTLE, Format, RdfFormat
 from graph.namespaces import PREFIXES, RG, VCARD, bind_prefixes
@@ -27,6 +33,9 @@ LANGUAGE = URIRef(EU + "language")
 ACCESS_RIGHT = URIRef(EU + "access-right")
 LICENCE = URIRef(EU + "licence")
 COUNTRY = URIRef(EU + "country")
+# DCAT 3 terms (dataset series) that rdflib's closed DCAT namespace does not list yet.
+DCAT3 = Namespace(str(DCAT))
+PROGRAMME_GRAPH = re.compile(r"^programme-(\d{4})$")
 
 # The vocabulary IRI does not move with the data's base (see graph/settings.py).
 VOCABULARY = URIRef(str(RG).rstrip("#"))
@@ -128,6 +137,15 @@ GRAPH_TITLES = {
                         "skår og tidspunkt (PROV-O, SSSOM).",
                   "en": "Similarity and overlap links found automatically, with method, model, "
                         "score and time (PROV-O, SSSOM)."}),
+    "lineage": ({"nb": "Årganger: hva ble av hvert punkt", "en": "Lineage: what became of each item"},
+                {"nb": "Hvert tiltak, hver strategi, hvert delmål, mål og hver utfordring koblet til det de "
+                       "erstatter i programmet året før (prov:wasRevisionOf, dct:replaces når flere er slått "
+                       "sammen), med status, sikkerhet og begrunnelse (SSSOM, PROV-O). Utledet maskinelt; "
+                       "ansattes vurderinger vinner.",
+                 "en": "Every measure, strategy, sub-goal, goal and challenge linked to what it replaces in "
+                       "the programme of the year before (prov:wasRevisionOf, dct:replaces where several were "
+                       "merged), with status, confidence and reason (SSSOM, PROV-O). Machine-derived; staff "
+                       "decisions win."}),
     "reviews": ({"nb": "Vurderte par", "en": "Reviewed pairs"},
                 {"nb": "Ansattes vurderinger av foreslåtte par: godtatt (skos:closeMatch) eller avvist, med hvem, "
                        "når og hvorfor (SSSOM, manuell kurering).",
@@ -428,6 +446,8 @@ def catalogue(dataset: Dataset, settings, *, modified: datetime | None = None) -
         g.add((graph, DCTERMS.isPartOf, ds))
         g.add((ds, DCTERMS.hasPart, graph))
 
+    _series(g, stats, iri, common, themes)
+
     # Distributions: the downloads and the SPARQL endpoint.
     service = iri["service"]
     for dl in DOWNLOADS:
@@ -489,8 +509,55 @@ def catalogue(dataset: Dataset, settings, *, modified: datetime | None = None) -
     g.add((cat, DCTERMS.modified, mod))
     g.add((cat, FOAF.homepage, iri["home"]))
     g.add((cat, DCAT.dataset, ds))
+    series = URIRef(f"{iri['base']}/dataset/handlingsprogram")
+    if (series, RDF.type, DCAT3.DatasetSeries) in g:
+        g.add((cat, DCAT.dataset, series))
     g.add((cat, DCAT.service, service))
     return g
+
+
+def programme_years(base: str, graphs) -> list[tuple[str, URIRef]]:
+    """(year, graph) of the programme graphs among `graphs`, oldest first."""
+    out = []
+    for graph in graphs:
+        found = PROGRAMME_GRAPH.match(_graph_name(base, graph))
+        if found:
+            out.append((found.group(1), graph))
+    return sorted(out)
+
+
+def _series(g: Graph, stats: Stats, iri: dict, common, themes: list[URIRef]) -> None:
+    """The programme years as versions in one dataset series (DCAT-AP 3)."""
+    members = programme_years(iri["base"], stats.graphs)
+    if not members:
+        return
+    series = URIRef(f"{iri['base']}/dataset/handlingsprogram")
+    common(series, DCAT.Dataset)  # a dcat:DatasetSeries is a dcat:Dataset (DCAT 3)
+    g.add((series, RDF.type, DCAT3.DatasetSeries))
+    years = [y for y, _ in members]
+    _texts(g, series, DCTERMS.title, {"nb": "Osloregionens handlingsprogram, alle årganger",
+                                      "en": "The Oslo Region action programme, every year"})
+    _texts(g, series, DCTERMS.description, {
+        "nb": f"Handlingsprogrammet fornyes hvert år; hver årgang er et eget datasett i denne serien "
+              f"({', '.join(years)}). Koblingene fra hvert punkt til det det erstatter året før ligger i "
+              "årgangsgrafen (prov:wasRevisionOf).",
+        "en": f"The action programme is renewed every year; each year is a dataset of its own in this series "
+              f"({', '.join(years)}). The links from each item to what it replaces in the year before are in "
+              "the lineage graph (prov:wasRevisionOf)."})
+    for theme in themes:
+        g.add((series, DCAT.theme, theme))
+    g.add((series, DCTERMS.isPartOf, iri["dataset"]))
+    g.add((series, DCAT3.first, members[0][1]))
+    g.add((series, DCAT3.last, members[-1][1]))
+    for i, (year, graph) in enumerate(members):
+        g.add((graph, DCAT3.inSeries, series))
+        g.add((series, DCAT3.seriesMember, graph))
+        g.add((graph, DCAT3.version, Literal(year)))
+        g.add((graph, OWL.versionInfo, Literal(year)))
+        if i > 0:
+            g.add((graph, DCAT3.prev, members[i - 1][1]))
+        if i + 1 < len(members):
+            g.add((graph, DCAT3.next, members[i + 1][1]))
 
 
 # -- VoID -------------------------------------------------------------------------

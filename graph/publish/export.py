@@ -19,7 +19,8 @@ def get_format(name: str) -> RdfFormat:
 
 
 def selected_quads(store: GraphStore, base: str, inferred: bool = True):
-    skip = set() if inferred else {str(graph_iri(base, "inferred"))}  # str: URIRef hashes differently
+    # Without the machine-derived graphs: inferred links and lineage (str: URIRef hashes differently).
+    skip = set() if inferred else {str(graph_iri(base, "inferred")), str(graph_iri(base, "lineage"))}
     for quad in store.reader().quads_for_pattern(None, None, None, None):
         if not skip or getattr(quad.graph_name, "value", None) not in skip:
             yield quad

@@ -1,6 +1,7 @@
 """`regiongraf publish --to URL`: the published named graphs, sent to a partner's SPARQL server.
 
     push(store, base, to, protocol=None, inferred=True, credentials=...) -> Pushed
+                                         (inferred=False: without inferred links and lineage)
 
 `to` is either a store URL (`oxigraph+http://…`, `virtuoso+http://…`, `fuseki+http://…/ds`,
 `sparql+http://…`: the server's usual paths, graph/remote/endpoint.py) or a plain http(s)
@@ -26,6 +27,7 @@ from graph.errors import UserError
 from graph.iri import graph_iri
 from graph.remote.endpoint import Endpoint
 from graph.remote.terms import Codec
+from graph.revision import DERIVED_GRAPHS
 
 INSERT_CHUNK = 5000  # triples per INSERT DATA request
 
@@ -61,7 +63,8 @@ def push(store, base: str, to: str, protocol: str | None = None, inferred: bool 
     endpoint, protocol = target(to, protocol, **credentials)
     progress = progress or (lambda _msg: None)
     reader = store.reader()
-    skip = set() if inferred else {str(graph_iri(base, "inferred"))}
+    # Without the machine-derived graphs, as in the export: inferred links and lineage.
+    skip = set() if inferred else {str(graph_iri(base, name)) for name in DERIVED_GRAPHS}
     client = endpoint.client()
     codec = Codec(f"{base}/.well-known/genid/")
     out = Pushed(to, protocol)

@@ -24,7 +24,9 @@ Dataset semantics (documented in the README):
 """
 
 import ctypes
+import functools
 import json
+import logging
 import os
 import queue
 import socket
@@ -59,6 +61,8 @@ from graph.sparql.guard import (
     digest,
     refuse_foreign_graphs,
 )
+
+log = logging.getLogger(__name__)
 
 # What answers are written in, in the server's order of preference (Accept ties).
 RESULT_FORMATS = RESULTS_FORMATS  # SELECT and ASK
@@ -434,6 +438,13 @@ def _isolate_network() -> bool:
         return False
 
 
+@functools.cache
+def _warn_not_isolated() -> None:
+    """Once per process: without a network namespace the guard is the only wall (README, Security)."""
+    log.warning("SPARQL-arbeiderne kjører uten eget nettverksnavnerom (kjernen tillater det ikke); "
+                "bare vakten (graph/sparql/guard.py) hindrer henting av eksterne data.")
+
+
 def _watch_parent() -> None:
     """Exit when the server dies, even in the middle of a long query."""
     parent = os.getppid()
@@ -508,6 +519,8 @@ class _Worker:
             raise OSError("startet ikke")
         hello = self.conn.recv()
         self.ready, self.isolated = True, hello.get("isolated")
+        if not self.isolated:
+            _warn_not_isolated()
 
     def kill(self) -> None:
         self.proc.kill()

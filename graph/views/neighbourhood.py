@@ -14,6 +14,8 @@ not every other measure of those strategies. Containers (focus area, measure gro
 expert group) start from their members instead. Inferred similarity links
 (skos:closeMatch / relatedMatch) of the node itself are included as lateral links.
 Each layer keeps at most MAX_PER_LAYER nodes; the rest are counted in `omitted`.
+A chain link that only the machine made (an inferred rg:implements, in the graph
+{base}/graph/inferred) is marked `inferred` like the similarity links.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ MAX_RELATED = 5
 MOTIVATES, SUPPORTS, IMPLEMENTS, MENTIONS, PROPOSED_BY = (
     str(RG.motivates), str(RG.supports), str(RG.implements), str(RG.mentions), str(RG.proposedBy))
 SIMILAR = (f"{SKOS}closeMatch", f"{SKOS}relatedMatch")
+INFERRED_GRAPH = "/graph/inferred"  # {base}/graph/inferred: machine-made links (matching/inferred.py)
 
 
 @dataclass
@@ -163,4 +166,10 @@ def neighbourhood(reader: ox.Store, iri: str) -> Neighbourhood | None:
                 key = tuple(sorted((iri, other))) + (p,)
                 edges.setdefault(key, Edge(iri, other, p, True, inferred=True))
     hood.edges = [e for e in edges.values() if e.left in hood.nodes and e.right in hood.nodes]
+    for e in hood.edges:
+        if not e.inferred:
+            s, o = (e.left, e.right) if e.forward else (e.right, e.left)
+            graphs = {getattr(q.graph_name, "value", "") for q in reader.quads_for_pattern(
+                ox.NamedNode(s), ox.NamedNode(e.predicate), ox.NamedNode(o), None)}
+            e.inferred = bool(graphs) and all(g.endswith(INFERRED_GRAPH) for g in graphs)
     return hood

@@ -16,7 +16,8 @@ from search.embedding.cache import QueryCache
 
 def load_embedder(settings):
     """The configured model: search.embedding.onnx_embedder or search.embedding.embedder (torch)."""
-    if getattr(settings, "embedder", "torch") in ("onnx", "onnx-fp32"):
+    # Lazy: only the chosen runtime is imported (torch 3-10 s, onnxruntime ~0.4 s with `-X importtime`).
+    if settings.embedder in ("onnx", "onnx-fp32"):
         from search.embedding.onnx_embedder import OnnxEmbedder
 
         return OnnxEmbedder.load(settings)

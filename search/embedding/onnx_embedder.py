@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from search.embedding.embedder import E5_PROMPTS
 
@@ -28,6 +29,7 @@ class OnnxEmbedder:
     """L2-normalised float32 embeddings for queries and passages (same API as Embedder)."""
 
     def __init__(self, folder: Path, name: str, threads: int | None = None):
+        # Lazy: onnxruntime costs ~0.4 s to import (`-X importtime`); the torch runtime never needs it.
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -57,7 +59,7 @@ class OnnxEmbedder:
 
     @classmethod
     def load(cls, settings, progress: bool = True) -> OnnxEmbedder:
-        from search.embedding.onnx_export import ensure
+        from search.embedding.onnx_export import ensure  # lazy: the exporter is needed on first use only
 
         return cls(ensure(settings, progress=progress), settings.model)
 
@@ -85,8 +87,6 @@ class OnnxEmbedder:
         out = np.empty((len(texts), self.dim), np.float32)
         starts = range(0, len(texts), batch_size)
         if show_progress:
-            from tqdm.auto import tqdm
-
             starts = tqdm(starts, desc="Batches", unit="batch")
         for start in starts:
             rows = order[start:start + batch_size]

@@ -21,6 +21,7 @@ crash leaves nothing half-written:
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import sys
@@ -28,6 +29,9 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
+
+from graph.settings import get_settings
+from search.embedding.embedder import is_e5, resolve
 
 SUFFIX = "-onnx-int8"  # the int8 folder (REGIONGRAF_EMBEDDER=onnx)
 SUFFIXES = {"onnx": SUFFIX, "onnx-fp32": "-onnx-fp32"}
@@ -78,7 +82,7 @@ def _mean_pooling(pooling) -> bool:
 
 def _mean_pooling_module(st_model):
     """The transformer + mean pooling + normalisation as one torch module with tensor inputs."""
-    import torch
+    import torch  # lazy: 3-10 s to import; exporting is the only work here that needs it
 
     modules = list(st_model)
     transformer = modules[0]
@@ -105,11 +109,10 @@ def _mean_pooling_module(st_model):
 
 def export_fp32(source: str, onnx_path: Path, log=lambda _msg: None) -> dict:
     """Export the float32 ONNX graph of the sentence-transformers folder `source`; returns its metadata."""
-    import torch
+    import torch  # lazy, as above
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
 
-    from search.embedding.embedder import is_e5
 
     hf_logging.disable_progress_bar()
     st_model = SentenceTransformer(source, device="cpu")
@@ -140,8 +143,7 @@ def export_fp32(source: str, onnx_path: Path, log=lambda _msg: None) -> dict:
 
 def quantise(fp32_path: Path, int8_path: Path) -> dict:
     """Dynamic int8 quantisation (weights per channel; activations at run time)."""
-    import logging
-
+    # Lazy, as torch above: onnxruntime's quantiser is needed only when a model is exported.
     import onnxruntime
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -202,8 +204,6 @@ def export(source: str, out_dir: Path, progress: bool = True, quantize: bool = T
 
 def ensure(settings, progress: bool = True) -> Path:
     """The ONNX folder for settings.model, exported on first use."""
-    from search.embedding.embedder import resolve
-
     source = resolve(settings)
     if not Path(source).is_dir() or not (Path(source) / "tokenizer.json").exists():
         raise ValueError(f"ONNX-eksporten trenger en lokal modellmappe med tokenizer.json, ikke «{source}»; "
@@ -215,13 +215,9 @@ def ensure(settings, progress: bool = True) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from graph.settings import get_settings
-
     argv = sys.argv[1:] if argv is None else argv
     settings = get_settings()
     if argv:
-        from search.embedding.embedder import resolve
-
         out, source = Path(argv[0]), resolve(settings)
         if is_current(out, source):
             print(f"{out} finnes allerede", file=sys.stderr)

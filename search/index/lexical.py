@@ -179,7 +179,7 @@ class LexicalIndex:
         """Each text's weighted query terms (exact 1, corrected FUZZY_WEIGHT, translated
         TRANSLATED_WEIGHT; query_terms) as a sparse [texts x terms] matrix: `query_matrix @
         matrix().T` gives what `scores` gives for each text, for many texts at once."""
-        from scipy import sparse
+        from scipy import sparse  # lazy, as bm25s above: ~0.4 s, and only batch retrieval needs it
 
         rows, cols, vals = [], [], []
         vocab = self.vocab
@@ -202,7 +202,7 @@ class LexicalIndex:
         many queries are scored at once by one sparse product. Built once, then cached."""
         cached = getattr(self, "_matrix", None)
         if cached is None:
-            from scipy import sparse
+            from scipy import sparse  # lazy: see query_matrix
 
             if self.size == 0:
                 cached = sparse.csr_matrix((0, 0), dtype=np.float32)

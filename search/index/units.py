@@ -6,7 +6,8 @@ A unit is one node (measure, strategy, goal, plan, imported initiative ...) with
   retrieval (measure-group title, English labels, aims of plans); chosen on the
   development set (bench/search_quality.py, see README);
 - what filters use: focus areas (with their broader areas), actors (rg:proposedBy),
-  mentioned organisations/plans/projects;
+  mentioned organisations/plans/projects, programme years (rg:inProgramme; none for
+  curated plans, organisations and imported initiatives, which belong to every year);
 - a content hash of everything that goes into the embedding, so that an update
   re-embeds only units whose hash changed.
 """
@@ -47,6 +48,7 @@ LINKS = {
     str(RG.inGroup): "group",
     str(RG.mentions): "mentions",
     f"{SKOS}broader": "broader",
+    str(RG.inProgramme): "programme",
 }
 
 # What goes into index_text besides label and text (decided on the dev set, see README).
@@ -70,6 +72,7 @@ class Unit:
     focus_areas: list[str] = field(default_factory=list)  # own areas first, then broader ones
     actors: list[str] = field(default_factory=list)
     mentions: list[str] = field(default_factory=list)
+    programmes: list[str] = field(default_factory=list)  # programme years it belongs to; none: every year
     vid: int = -1  # dense-vector id, stable across updates (assigned by the indexer)
 
     def to_json(self) -> dict:
@@ -179,6 +182,7 @@ def load_units(store: ox.Store, types: tuple[str, ...] = UNIT_TYPES) -> list[Uni
             id=s, type=cls, label=label, text=text, index_text=index_text,
             hash=content_hash(cls, index_text), graph=graph,
             focus_areas=with_broader(focus), actors=linked(s, "actor"), mentions=linked(s, "mentions"),
+            programmes=sorted({p.rsplit("/", 1)[-1] for p in linked(s, "programme")}),
         ))
     return units
 

@@ -58,6 +58,7 @@ class SearchIndex:
         self.vids = np.array([u.vid for u in units], dtype=np.int64)
         self._row_of_vid = {int(v): i for i, v in enumerate(self.vids)}
         self._unit_terms: dict[int, frozenset[str]] = {}
+        self._year_masks: dict[str, np.ndarray | None] = {}
 
     @property
     def version(self) -> str:
@@ -106,8 +107,10 @@ class SearchIndex:
 
     @cached_property
     def _rows_by(self) -> dict[str, dict[str, list[int]]]:
-        out: dict[str, dict[str, list[int]]] = {"actor": {}, "focus_area": {}, "mentions": {}}
+        out: dict[str, dict[str, list[int]]] = {"actor": {}, "focus_area": {}, "mentions": {}, "programme": {}}
         for i, u in enumerate(self.units):
+            for y in u.programmes:
+                out["programme"].setdefault(y, []).append(i)
             for a in u.actors:
                 out["actor"].setdefault(a, []).append(i)
             for f in u.focus_areas:
@@ -115,6 +118,21 @@ class SearchIndex:
             for m in [*u.mentions, u.id]:
                 out["mentions"].setdefault(m, []).append(i)
         return out
+
+    @cached_property
+    def years(self) -> list[str]:
+        """The programme years the units belong to, oldest first."""
+        return sorted(self._rows_by["programme"])
+
+    def year_mask(self, year: str | None) -> np.ndarray | None:
+        """Rows of one programme year and rows of no year (plans, organisations, initiatives); None
+        when that is every row (one year only, or no year asked for)."""
+        if not year or len(self.years) < 2:
+            return None
+        if year not in self._year_masks:
+            mask = np.array([not u.programmes or year in u.programmes for u in self.units], dtype=bool)
+            self._year_masks[year] = None if mask.all() else mask
+        return self._year_masks[year]
 
     def rows_for(self, kind: str, iri: str) -> list[int]:
         """Rows proposed by an actor, in a focus area (or its parts), or mentioning/being a node."""

@@ -1,0 +1,502 @@
+"""Lineage: what became of each item of one programme year in the next.
+
+    compare(old, new, context) -> Comparison        old, new: YearItems (graph/years.py) of two years
+    Context.of(index, decisions)                    vectors and stems from the search index
+    fit_calibrator(rows) -> Calibrator              from judged pairs (bench/lineage_quality.py --fit)
+
+Each challenge, goal, sub-goal, strategy and measure of the newer year is linked to its
+counterpart(s) in the older one, within its kind, in five steps:
+
+1. staff decisions: an accepted pair is linked (confidence 1), a rejected pair never is
+   (the review loop of overlaps, graph/reviews.py; decisions win over the model);
+2. anchors: items with the same words (case, punctuation and spacing aside) are linked one
+   to one, those in the same place first. The anchors that keep their order split both
+   documents into hunks, as a text diff does: what stands between the same two anchors in
+   both years is likely the same thing rewritten;
+3. the rest: every old-new pair of one kind gets a calibrated probability of being linked,
+   from the centred e5 cosine of the two texts, the share of their word stems in common,
+   whether they stand in the same hunk and whether in the same measure group (or focus
+   area); one logistic model (search/calibration.py), fitted on judged pairs of two
+   hand-made tuning editions (matching/lineage_confidence.json). Pairs are linked one to one, most
+   probable first, down to CUT;
+4. merges and splits: an item still unlinked joins a linked item of the other year whose
+   text holds most of its stems (CONTAINS) if their probability reaches ATTACH_CUT (or, written
+   anew, if it reaches ATTACH_ALONE), but never an item whose counterpart has its very words
+   (an unchanged measure is not split);
+5. status, from the links of each item: one to one with the same text in the same place
+   `unchanged`, in another measure group or section (focus area for the other kinds)
+   `moved`, else `reworded`; several to one `merged`, one to several `split`; no link
+   `dropped` (old) or `new` (new).
+
+Every link carries its confidence and a reason in Norwegian; so does every change.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from graph.years import STATUS_LABELS as STATUS_LABELS  # re-exported: the labels of STATUSES
+from graph.years import YearItem
+from matching.textdiff import loose, normalise
+from search.calibration import Calibrator, fit
+
+STATUSES = ("unchanged", "reworded", "moved", "merged", "split", "dropped", "new")
+FEATURES = ("semantic", "shared_words", "same_hunk", "same_group")
+CALIBRATION = Path(__file__).with_name("lineage_confidence.json")
+# Chosen on the tuning editions A and D (bench/editions/, bench/lineage_quality.py): every cut from
+# 0.30 to 0.50 classifies the same changes there; CUT sits in the middle of that range.
+CUT = 0.4  # a one-to-one link needs at least this probability
+ATTACH_CUT = 0.5  # so does a merge or split link
+CONTAINS = 0.6  # share of a left-over item's stems its merge or split partner must hold ...
+ATTACH_ALONE = 0.9  # ... unless their probability alone is this high (a merge written anew)
+NEAREST = 0.05  # a new or dropped item names its nearest counterpart from this probability
+
+
+@dataclass
+class Link:
+    old: YearItem
+    new: YearItem
+    confidence: float
+    how: str  # decision | same-text | model | attached
+    features: dict[str, float] = field(default_factory=dict)
+    review: object | None = None  # graph.reviews.Review of an accepted decision
+
+    def to_json(self) -> dict:
+        out = {"from": self.old.id, "to": self.new.id, "confidence": round(self.confidence, 3), "how": self.how,
+               "features": {k: round(v, 4) for k, v in self.features.items()}}
+        if self.review is not None:
+            r = self.review
+            out["review"] = {"decision": r.decision, "by": r.by, "date": r.date, "note": r.note, "id": r.id}
+        return out
+
+
+@dataclass
+class Change:
+    status: str
+    old: list[YearItem]
+    new: list[YearItem]
+    confidence: float
+    why: str
+    links: list[Link] = field(default_factory=list)
+    nearest: YearItem | None = None  # new or dropped: the likeliest counterpart, had there been one
+    nearest_confidence: float = 0.0
+
+    @property
+    def type(self) -> str:
+        return (self.new or self.old)[0].type
+
+    @property
+    def items(self) -> list[YearItem]:
+        return self.old + self.new
+
+
+@dataclass
+class Comparison:
+    old_year: str
+    new_year: str
+    changes: list[Change]
+
+    @property
+    def links(self) -> list[Link]:
+        return [link for c in self.changes for link in c.links]
+
+    def of_type(self, *types: str) -> list[Change]:
+        return [c for c in self.changes if c.type in types]
+
+
+@dataclass
+class Context:
+    """What lineage reads besides the items: vectors and stems, the staff's decisions, the model."""
+
+    vector: Callable[[str], np.ndarray | None]
+    stems: Callable[[str], list[str]]
+    decided: Callable[[str, str], object | None] = lambda a, b: None  # -> Review with .decision
+    calibrator: Calibrator | None = None
+    # The common direction taken out of every vector before the cosine (e5 cosines are compressed:
+    # unrelated texts score about 0.8): the mean of the whole index, stable whatever the years hold.
+    mean: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, index, decisions=None, calibrator: Calibrator | None = None) -> Context:
+        """From a search index (search/index/version.py) and lineage decisions (matching/reviews.py)."""
+
+        def vector(node: str):
+            row = index.row_of.get(node)
+            return None if row is None else index.vectors[row]
+
+        return cls(vector=vector, stems=index.lexical.tokenizer,
+                   decided=decisions.decided if decisions is not None else (lambda a, b: None),
+                   calibrator=calibrator or load_calibrator(), mean=index.mean_vector)
+
+
+def load_calibrator(path: Path = CALIBRATION) -> Calibrator | None:
+    """The fitted lineage confidence; None before it is fitted (bench/lineage_quality.py --fit)."""
+    return Calibrator.load(path) if Path(path).is_file() else None
+
+
+# -- places ----------------------------------------------------------------------------
+def same_place(o: YearItem, n: YearItem) -> bool:
+    """Measures: the same section and measure group (by title); the other kinds: the same focus
+    area, part included ("4-p2")."""
+    if o.type == "Measure" and n.type == "Measure":
+        return o.section == n.section and _title(o.group) == _title(n.group)
+    return o.place == n.place
+
+
+def _title(text: str | None) -> str:
+    return loose(text) if text else ""
+
+
+# -- the comparison --------------------------------------------------------------------
+class _Pairs:
+    """Features and probabilities of old-new pairs of one year pair."""
+
+    def __init__(self, old: list[YearItem], new: list[YearItem], ctx: Context):
+        self.ctx = ctx
+        self.old, self.new = old, new
+        self.stems = {i.id: frozenset(ctx.stems(i.text)) for i in old + new}
+        vectors = {i.id: ctx.vector(i.id) for i in old + new}
+        known = [v for v in vectors.values() if v is not None]
+        mean = ctx.mean if ctx.mean is not None else (np.mean(known, axis=0) if known else None)
+        self.unit: dict[str, np.ndarray | None] = {}
+        for node, v in vectors.items():
+            if v is None or mean is None:
+                self.unit[node] = None
+                continue
+            c = np.asarray(v, dtype=np.float64) - mean
+            norm = float(np.linalg.norm(c))
+            self.unit[node] = c / norm if norm > 1e-9 else None
+        self.hunk_old: dict[str, int] = {}
+        self.hunk_new: dict[str, int] = {}
+        self._p: dict[tuple[str, str], float] = {}
+        self._f: dict[tuple[str, str], dict[str, float]] = {}
+
+    def set_hunks(self, anchors: list[tuple[YearItem, YearItem]]) -> None:
+        """The hunks between the anchors that keep their order in both documents."""
+        backbone = _in_order(sorted((o.line, n.line) for o, n in anchors))
+        old_lines, new_lines = [a for a, _ in backbone], [b for _, b in backbone]
+        self.hunk_old = {o.id: bisect.bisect_left(old_lines, o.line) for o in self.old}
+        self.hunk_new = {n.id: bisect.bisect_left(new_lines, n.line) for n in self.new}
+        self._p.clear()
+        self._f.clear()
+
+    def contains(self, part: YearItem, whole: YearItem) -> float:
+        """The share of `part`'s stems that `whole` has."""
+        a, b = self.stems[part.id], self.stems[whole.id]
+        return len(a & b) / len(a) if a else 0.0
+
+    def features(self, o: YearItem, n: YearItem) -> dict[str, float]:
+        key = (o.id, n.id)
+        if key not in self._f:
+            a, b = self.stems[o.id], self.stems[n.id]
+            ua, ub = self.unit[o.id], self.unit[n.id]
+            self._f[key] = {
+                "semantic": float(ua @ ub) if ua is not None and ub is not None else 0.0,
+                "shared_words": 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0,
+                "same_hunk": float(self.hunk_old.get(o.id, -1) == self.hunk_new.get(n.id, -2)),
+                "same_group": float(same_place(o, n)),
+            }
+        return self._f[key]
+
+    def p(self, o: YearItem, n: YearItem) -> float:
+        key = (o.id, n.id)
+        if key not in self._p:
+            f = self.features(o, n)
+            cal = self.ctx.calibrator
+            self._p[key] = cal.predict_one(f) if cal is not None else _fallback(f)
+        return self._p[key]
+
+
+def _fallback(f: dict[str, float]) -> float:
+    """Without a fitted model (never in a release): the mean of the two text similarities."""
+    return (max(0.0, f["semantic"]) + f["shared_words"]) / 2
+
+
+def _in_order(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The longest run of pairs whose second lines rise with the first (patience sorting)."""
+    tails: list[int] = []
+    tail_at: list[int] = []
+    before = [-1] * len(pairs)
+    for i, (_, b) in enumerate(pairs):
+        k = bisect.bisect_left(tails, b)
+        if k == len(tails):
+            tails.append(b)
+            tail_at.append(i)
+        else:
+            tails[k] = b
+            tail_at[k] = i
+        before[i] = tail_at[k - 1] if k > 0 else -1
+    out = []
+    i = tail_at[-1] if tail_at else -1
+    while i >= 0:
+        out.append(pairs[i])
+        i = before[i]
+    return out[::-1]
+
+
+class _Linker:
+    def __init__(self, old: list[YearItem], new: list[YearItem], ctx: Context):
+        self.ctx = ctx
+        self.old, self.new = old, new
+        self.pairs = _Pairs(old, new, ctx)
+        self.links: list[Link] = []
+        self.of_old: dict[str, list[Link]] = {}
+        self.of_new: dict[str, list[Link]] = {}
+        self.rejected: set[tuple[str, str]] = set()
+
+    def link(self, o: YearItem, n: YearItem, confidence: float, how: str, review=None) -> None:
+        found = Link(o, n, confidence, how, dict(self.pairs.features(o, n)) if self.pairs.hunk_old else {}, review)
+        self.links.append(found)
+        self.of_old.setdefault(o.id, []).append(found)
+        self.of_new.setdefault(n.id, []).append(found)
+
+    def free(self, item: YearItem) -> bool:
+        return item.id not in self.of_old and item.id not in self.of_new
+
+    def allowed(self, o: YearItem, n: YearItem) -> bool:
+        return o.type == n.type and (o.id, n.id) not in self.rejected
+
+    def run(self) -> list[Link]:
+        self.decisions()
+        anchors = self.anchors()
+        self.pairs.set_hunks(anchors + [(link.old, link.new) for link in self.links if link.how == "decision"])
+        for link in self.links:  # features of the links made before the hunks were known
+            link.features = dict(self.pairs.features(link.old, link.new))
+            if link.how == "same-text":
+                link.confidence = self.pairs.p(link.old, link.new)
+        self.one_to_one()
+        self.merges_and_splits()
+        return self.links
+
+    def decisions(self) -> None:
+        for o in self.old:
+            for n in self.new:
+                review = self.ctx.decided(o.id, n.id)
+                if review is None:
+                    continue
+                if review.decision == "accept":
+                    self.link(o, n, 1.0, "decision", review)
+                else:
+                    self.rejected.add((o.id, n.id))
+
+    def anchors(self) -> list[tuple[YearItem, YearItem]]:
+        """Same words, one to one: in the same place first, then the nearest in the document."""
+        by_text: dict[tuple[str, str], list[YearItem]] = {}
+        for n in self.new:
+            if self.free(n):
+                by_text.setdefault((n.type, loose(n.text)), []).append(n)
+        candidates = []
+        for o in self.old:
+            if not self.free(o):
+                continue
+            for n in by_text.get((o.type, loose(o.text)), []):
+                if self.allowed(o, n):
+                    candidates.append((not same_place(o, n), o.section != n.section, abs(o.line - n.line), o, n))
+        candidates.sort(key=lambda c: (c[0], c[1], c[2], c[3].id, c[4].id))
+        out = []
+        for *_, o, n in candidates:
+            if self.free(o) and self.free(n):
+                self.link(o, n, 1.0, "same-text")
+                out.append((o, n))
+        return out
+
+    def one_to_one(self) -> None:
+        scored = []
+        for o in self.old:
+            if not self.free(o):
+                continue
+            for n in self.new:
+                if self.free(n) and self.allowed(o, n):
+                    p = self.pairs.p(o, n)
+                    if p >= CUT:
+                        scored.append((-p, o.line, n.line, o, n))
+        scored.sort(key=lambda s: s[:3])
+        for neg_p, _, _, o, n in scored:
+            if self.free(o) and self.free(n):
+                self.link(o, n, -neg_p, "model")
+
+    def merges_and_splits(self) -> None:
+        """Left-over items join a changed, linked item that holds most of their words."""
+        progress = True
+        while progress:
+            progress = False
+            for o in self.old:
+                best = None if o.id in self.of_old else self._partner(o, new_side=False)
+                if best is not None:
+                    self.link(o, best, self.pairs.p(o, best), "attached")
+                    progress = True
+            for n in self.new:
+                best = None if n.id in self.of_new else self._partner(n, new_side=True)
+                if best is not None:
+                    self.link(best, n, self.pairs.p(best, n), "attached")
+                    progress = True
+
+    def _partner(self, item: YearItem, new_side: bool) -> YearItem | None:
+        """The linked item of the other year that `item` (left over) belongs with, if any."""
+        best, best_p = None, ATTACH_CUT
+        others = self.old if new_side else self.new
+        linked = self.of_old if new_side else self.of_new
+        for other in others:
+            if other.id not in linked:
+                continue
+            o, n = (other, item) if new_side else (item, other)
+            if not self.allowed(o, n):
+                continue
+            p = self.pairs.p(o, n)
+            if self.pairs.contains(item, other) < CONTAINS and p < ATTACH_ALONE:
+                continue
+            # An item whose counterpart has its very words is whole: it was not split or merged.
+            partners = [link.new if new_side else link.old for link in linked[other.id]]
+            if any(normalise(x.text) == normalise(other.text) for x in partners):
+                continue
+            if p >= best_p:
+                best, best_p = other, p
+        return best
+
+
+def compare(old: list[YearItem], new: list[YearItem], ctx: Context) -> Comparison:
+    """What became of each item of the older year (`old`) in the newer one (`new`)."""
+    old_year = old[0].year if old else ""
+    new_year = new[0].year if new else ""
+    linker = _Linker(old, new, ctx)
+    linker.run()
+    changes = _changes(linker, old_year, new_year)
+    return Comparison(old_year, new_year, changes)
+
+
+def _changes(linker: _Linker, old_year: str, new_year: str) -> list[Change]:
+    """Connected groups of links, each one change; unlinked items are dropped or new."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for link in linker.links:
+        parent[find(link.old.id)] = find(link.new.id)
+    groups: dict[str, tuple[list[YearItem], list[YearItem], list[Link]]] = {}
+    for o in linker.old:
+        if o.id in linker.of_old:
+            groups.setdefault(find(o.id), ([], [], []))[0].append(o)
+    for n in linker.new:
+        if n.id in linker.of_new:
+            groups.setdefault(find(n.id), ([], [], []))[1].append(n)
+    for link in linker.links:
+        groups[find(link.new.id)][2].append(link)
+    changes = []
+    for olds, news, links in groups.values():
+        status = _status(olds, news)
+        confidence = min(link.confidence for link in links)
+        changes.append(Change(status, olds, news, confidence, _why(status, olds, news, links, linker, new_year),
+                              links))
+    pairs = linker.pairs
+    for o in linker.old:
+        if o.id not in linker.of_old:
+            best = max(((pairs.p(o, n), n) for n in linker.new if linker.allowed(o, n)), default=(0.0, None),
+                       key=lambda t: t[0])
+            changes.append(Change("dropped", [o], [], 1.0 - best[0],
+                                  _why_alone("dropped", best, new_year, old_year), [], best[1], best[0]))
+    for n in linker.new:
+        if n.id not in linker.of_new:
+            best = max(((pairs.p(o, n), o) for o in linker.old if linker.allowed(o, n)), default=(0.0, None),
+                       key=lambda t: t[0])
+            changes.append(Change("new", [], [n], 1.0 - best[0], _why_alone("new", best, new_year, old_year), [],
+                                  best[1], best[0]))
+    changes.sort(key=_order)
+    return changes
+
+
+def _order(change: Change) -> tuple:
+    first = (change.new or change.old)[0]
+    return (_natural(first.section), first.line, first.id)
+
+
+def _natural(text: str) -> list:
+    return [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", text) if t]
+
+
+def _status(olds: list[YearItem], news: list[YearItem]) -> str:
+    if len(olds) == 1 and len(news) == 1:
+        o, n = olds[0], news[0]
+        if not same_place(o, n):
+            return "moved"
+        return "unchanged" if normalise(o.text) == normalise(n.text) else "reworded"
+    return "merged" if len(olds) >= len(news) else "split"
+
+
+def _pct(x: float) -> str:
+    return f"{round(100 * x)} %"
+
+
+def _why(status: str, olds, news, links: list[Link], linker: _Linker, new_year: str) -> str:
+    pairs = linker.pairs
+    o, n = olds[0], news[0]
+    if status == "unchanged":
+        text = f"Samme tekst på samme sted ({n.where()})."
+    elif status == "reworded":
+        text = (f"Omformulert på samme sted ({n.where()}); {_pct(pairs.features(o, n)['shared_words'])} av "
+                "ordstammene er felles.")
+    elif status == "moved":
+        text = f"Flyttet fra {o.where()} til {n.where()}; "
+        text += ("uendret tekst." if normalise(o.text) == normalise(n.text) else
+                 f"også omformulert ({_pct(pairs.features(o, n)['shared_words'])} felles ordstammer).")
+    elif status == "merged":
+        held = ", ".join(_pct(pairs.contains(x, n)) for x in olds)
+        text = (f"Slått sammen: {len(olds)} punkter fra {o.year} ble {'ett' if len(news) == 1 else len(news)} "
+                f"i {new_year}; det nye rommer {held} av ordstammene deres.")
+    else:
+        held = ", ".join(_pct(pairs.contains(x, o)) for x in news)
+        text = (f"Delt: ett punkt fra {o.year} ble {len(news)} i {new_year}; {held} av ordstammene i de nye "
+                "står i det gamle.")
+    for link in links:
+        r = link.review
+        if r is not None:
+            who = f" av {r.by}" if r.by else ""
+            text += f" Koblingen {link.old.short_id} → {link.new.short_id} er bekreftet{who} {r.date}."
+    return text
+
+
+def _why_alone(status: str, best: tuple[float, YearItem | None], new_year: str, old_year: str) -> str:
+    p, other = best
+    text = f"Ingen etterfølger i {new_year}." if status == "dropped" else f"Ingen forgjenger i {old_year}."
+    if other is not None and p >= NEAREST:
+        text += f" Nærmest: «{other.label}» ({other.short_id}, sannsynlighet {_pct(p)})."
+    return text
+
+
+# -- fitting ---------------------------------------------------------------------------------
+def judged_rows(old: list[YearItem], new: list[YearItem], ctx: Context, truth: set[tuple[str, str]]) -> list[dict]:
+    """Every old-new pair of one kind that step 3 or 4 would score (the anchors of step 2 taken
+    out), with its features and whether it is a link in `truth` ({(old id, new id)})."""
+    linker = _Linker(old, new, ctx)
+    linker.decisions()
+    anchors = linker.anchors()
+    linker.pairs.set_hunks(anchors)
+    anchored = {o.id for o, _ in anchors} | {n.id for _, n in anchors}
+    rows = []
+    for o in old:
+        for n in new:
+            if o.type != n.type or o.id in anchored or n.id in anchored:
+                continue
+            rows.append({"old": o.id, "new": n.id, "type": o.type, **linker.pairs.features(o, n),
+                         "label": int((o.id, n.id) in truth)})
+    return rows
+
+
+def fit_calibrator(rows: list[dict], l2: float = 1.0, meta: dict | None = None) -> Calibrator:
+    """The lineage confidence: logistic regression over FEATURES (no isotonic step: the judged
+    pairs are few and nearly separable, and isotonic steps would claim 0 and 1)."""
+    X = np.array([[r[f] for f in FEATURES] for r in rows], dtype=np.float64)
+    y = np.array([r["label"] for r in rows], dtype=np.float64)
+    cal = fit(X, y, list(FEATURES), l2=l2, isotonic=False)
+    cal.cuts = {"link": CUT, "attach": ATTACH_CUT}
+    cal.meta = meta or {}
+    return cal
