@@ -152,7 +152,8 @@ def test_accepted_pairs_are_curated_close_matches_in_the_exports(reviewed):
         # The node page shows the confirmed pair once, without calling it machine-made.
         page = client.get(f"/doc/{DUPLICATE[0]}").text
         assert "bekreftet" in page.lower() and page.count(f'href="/doc/{DUPLICATE[1]}"') >= 1
-        machine = page.split('id="maskinutledet"', 1)[1].split("</section>", 1)[0] if 'id="maskinutledet"' in page else ""
+        section = 'id="maskinutledet"'
+        machine = page.split(section, 1)[1].split("</section>", 1)[0] if section in page else ""
         assert f"/doc/{DUPLICATE[1]}" not in machine
         # The catalogue names the graph.
         assert "Vurderte par" in client.get("/catalog.ttl").text
