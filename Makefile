@@ -10,11 +10,17 @@ export TOKENIZERS_PARALLELISM := false
 # axe-core for the browser tests' accessibility checks (tests/e2e/package-lock.json).
 AXE := tests/e2e/node_modules/axe-core/axe.min.js
 
-.PHONY: help venv model build run test e2e-tools bench lint clean
+.PHONY: help venv model build run test test-remote e2e-tools bench lint clean
+
+# The tests that read or write the store, run again with the graph in a real SPARQL server
+# (started by the tests: tests/servers.py). tests/test_remote_store.py runs in `make test`.
+REMOTE_TESTS := tests/test_build.py tests/test_import.py tests/test_sparql.py tests/test_linked_data.py \
+	tests/test_recovery.py tests/test_reviews.py tests/test_catalogue.py tests/test_api.py
 
 help:
 	@echo "make run    - sett opp alt, bygg grafen og indeksene, start tjenesten på http://127.0.0.1:8000"
 	@echo "make test   - sett opp alt og kjør testene"
+	@echo "make test-remote - kjør lager-testene mot en Oxigraph-tjener og Virtuoso (startes av testene)"
 	@echo "make bench  - kjør ytelsesmålingene (tabell + JSON i bench/results/)"
 	@echo "make lint   - ruff og lagkontraktene (import-linter)"
 
@@ -52,6 +58,10 @@ e2e-tools: | $(AXE)
 
 test: model | $(AXE)
 	$(BIN)/python -m pytest
+
+test-remote: model
+	REGIONGRAF_TEST_STORE=oxigraph $(BIN)/python -m pytest $(REMOTE_TESTS)
+	REGIONGRAF_TEST_STORE=virtuoso $(BIN)/python -m pytest $(REMOTE_TESTS)
 
 bench: model
 	$(BIN)/python -m bench.run

@@ -1,6 +1,8 @@
 """The FastAPI application: wiring only; each resource lives in api/routes/."""
 
 import logging
+import threading
+import time
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -47,11 +49,39 @@ log = logging.getLogger("regiongraf")
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
-    # Derived data that lag the graph (a crash between a write and its refresh) are brought up
-    # to date before the first request, so search never serves a stale index.
-    await run_in_threadpool(lambda: app.state.application.catch_up(log.info, build_missing=False))
+    application: Application = app.state.application
+    settings: Settings = app.state.settings
+    if settings.remote:
+        # A replica on a remote store: its own search index is built (or brought up to date by
+        # content hash) before the first request, then a watcher follows writes made elsewhere.
+        await run_in_threadpool(lambda: application.follow(log.info))
+        stop = threading.Event()
+        watcher = threading.Thread(target=_follow, args=(application, stop), name="regiongraf-follow", daemon=True)
+        watcher.start()
+    else:
+        # Derived data that lag the graph (a crash between a write and its refresh) are brought up
+        # to date before the first request, so search never serves a stale index.
+        await run_in_threadpool(lambda: application.catch_up(log.info, build_missing=False))
     yield
+    if settings.remote:
+        stop.set()
+        watcher.join(timeout=5)
     app.state.sparql.close()  # stop the SPARQL worker processes
+
+
+def _follow(application: Application, stop: threading.Event) -> None:
+    """Every REGIONGRAF_STORE_POLL seconds: keep the index up with the remote store; now and then
+    drop stored graph versions no state needs any more (graph/remote/store.py)."""
+    settings = application.settings
+    cleaned = time.monotonic()
+    while not stop.wait(max(0.2, settings.store_poll)):
+        try:
+            application.follow(log.info)
+            if time.monotonic() - cleaned > max(10.0, settings.store_grace):
+                application.store.clean()
+                cleaned = time.monotonic()
+        except Exception:  # noqa: BLE001 - the store may be down for a while; try again next time
+            log.exception("Kunne ikke følge lageret")
 
 
 def create_app(settings: Settings | None = None, embedder=None) -> FastAPI:
@@ -67,7 +97,9 @@ def create_app(settings: Settings | None = None, embedder=None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.sparql = QueryPool(settings.sparql_workers)  # worker processes start on the first query
+    # Worker processes start on the first query; with a remote store they need the network to reach it.
+    # The application runs SPARQL updates on the same workers, under their own time limit.
+    app.state.sparql = QueryPool(settings.sparql_workers, network=settings.remote)
     app.state.application = Application(settings, embedder, serving=True, sparql_pool=app.state.sparql)
     install_error_handlers(app)
     # Open data: any web page may read it; writes still need the token.

@@ -110,9 +110,9 @@ def main() -> None:
                    "rounds": ROUNDS}
     with temp_home() as settings, tempfile.TemporaryDirectory(prefix="onnx-fp32-") as fp32_dir:
         build_document(settings)
-        from graph.store import GraphStore
+        from graph.store import open_store
 
-        pool = clauses(GraphStore(settings.home))
+        pool = clauses(open_store(settings))
         passages = texts(512, pool, seed=1)
         torch_e = Embedder.load(settings)
         int8 = OnnxEmbedder.load(settings)

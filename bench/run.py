@@ -5,7 +5,7 @@ import sys
 import time
 
 # Order matters little; cheap ones first so a failure shows early.
-BENCHMARKS = ["store_compare", "server_load", "search_quality", "search_speed", "duplicates_quality",
+BENCHMARKS = ["store_compare", "store_remote", "server_load", "search_quality", "search_speed", "duplicates_quality",
               "overlap_quality", "duplicates_speed", "lineage_quality"]
 
 

@@ -148,9 +148,9 @@ def main() -> None:
         t = time.perf_counter()
         embedder = load_embedder(settings)
         extra["model_load_s"] = round(time.perf_counter() - t, 2)
-        from graph.store import GraphStore
+        from graph.store import open_store
 
-        sample = texts(512, clauses(GraphStore(settings.home)), seed=1)
+        sample = texts(512, clauses(open_store(settings)), seed=1)
         embedder.embed_passages(sample[:32])
         t = time.perf_counter()
         embedder.embed_passages(sample, batch_size=32)

@@ -48,7 +48,7 @@ import httpx
 from bench.report import median, percentile, write
 from graph.namespaces import RG
 from graph.settings import REPO, Settings
-from graph.store import GraphStore
+from graph.store import open_store
 from service.application import Application
 
 SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", 30))
@@ -95,7 +95,7 @@ def prepare(settings: Settings) -> tuple[list[str], bool]:
     """Build graph (and indexes if possible); return node paths and whether search was indexed."""
     Application(settings).build()
     indexed = True
-    reader = GraphStore(settings.home).reader()
+    reader = open_store(settings).reader()
     prefix = settings.base_iri + "/id/"
     nodes = sorted({q.subject.value[len(settings.base_iri):]
                     for q in reader.quads_for_pattern(None, None, None, None)

@@ -20,7 +20,7 @@ import pyoxigraph as ox
 
 from graph.iri import graph_iri, node_iri, slug
 from graph.namespaces import RG
-from graph.store import GraphStore
+from graph.store import GraphStore, open_store
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
@@ -48,7 +48,7 @@ def texts(n: int, pool: list[str], seed: int = 0) -> list[str]:
 
 def add_initiatives(settings, n: int, seed: int = 0) -> list[str]:
     """Write n synthetic initiatives into import graphs of ACTORS synthetic organisations."""
-    store = GraphStore(settings.home)
+    store = open_store(settings)
     pool = clauses(store)
     areas = [r["f"].value for r in store.reader().query(
         f"SELECT ?f WHERE {{ ?f a <{RG.FocusArea}> }}", use_default_graph_as_union=True)]

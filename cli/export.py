@@ -8,7 +8,7 @@ import click
 from graph.formats import RDF_FORMATS
 from graph.publish.export import export
 from graph.settings import get_settings
-from graph.store import GraphStore
+from graph.store import open_store
 
 NAMES = ", ".join(f.name for f in RDF_FORMATS)
 ALIASES = ", ".join(name for f in RDF_FORMATS for name in f.names[1:])
@@ -27,7 +27,7 @@ def command(fmt: str, inferred: bool, output: Path | None) -> None:
     de navngitte grafene.
     """
     settings = get_settings()
-    data = export(GraphStore(settings.home), settings.base_iri, fmt, inferred)
+    data = export(open_store(settings), settings.base_iri, fmt, inferred)
     if output:
         tmp = output.with_name(output.name + ".tmp")
         tmp.write_bytes(data)

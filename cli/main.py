@@ -14,6 +14,7 @@ from cli import (
     history,
     import_,
     overlap_report,
+    publish,
     remove_import,
     restore,
     review,
@@ -47,7 +48,7 @@ def main():
 
 
 for module in (build, stats, validate, export, search, serve, import_, remove_import, duplicates, similar, gaps,
-               overlap_report, calibrate, history, restore, diff):
+               overlap_report, calibrate, history, restore, publish, diff):
     main.add_command(module.command)
 main.add_command(review.review_command)
 main.add_command(review.reviews_command)

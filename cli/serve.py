@@ -3,7 +3,7 @@
 import click
 
 from graph.settings import get_settings
-from graph.store import GraphStore
+from graph.store import open_store
 
 
 @click.command("serve")
@@ -22,7 +22,7 @@ def command(host: str | None, port: int | None, log_level: str, access_log: bool
     settings = get_settings()
     host = host or settings.host
     port = port if port is not None else settings.port
-    if not GraphStore(settings.home).exists():
+    if not open_store(settings).exists():
         click.echo(f"Merk: ingen graf i {settings.home} ennå; kjør 'regiongraf build' (eller 'make run').", err=True)
     if not settings.token:
         click.echo("Merk: REGIONGRAF_TOKEN er ikke satt, så import, ombygging og SPARQL Update er slått av.",

@@ -6,7 +6,7 @@ import click
 
 from graph.names import type_label
 from graph.settings import get_settings
-from graph.store import GraphStore
+from graph.store import open_store
 from graph.views.stats import stats
 
 
@@ -15,7 +15,7 @@ from graph.views.stats import stats
 def command(as_json: bool) -> None:
     """Vis hva grafen inneholder: noder per klasse, tripler per navngitt graf, tiltak per tema og aktør."""
     settings = get_settings()
-    data = stats(GraphStore(settings.home))
+    data = stats(open_store(settings))
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return

@@ -155,7 +155,7 @@ class Names:
     @classmethod
     def of(cls, store: GraphStore) -> Names:
         """The names of the store's current generation (read once per generation)."""
-        key = f"{store.root}:{store.generation()}"
+        key = f"{store.key}:{store.generation()}"
         with _CACHE_LOCK:
             found = _CACHE.get(key)
         if found is None:

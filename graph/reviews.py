@@ -47,6 +47,7 @@ import pyoxigraph as ox
 from graph.errors import NotFound, UserError
 from graph.iri import expand, graph_iri, slug
 from graph.namespaces import DCTERMS, PROV, RDF, RDFS, SEMAPV, SKOS, SSSOM, XSD
+from graph.revision import DERIVED_GRAPHS
 from graph.views.describe import NodeNames
 from graph.years import year_of
 
@@ -113,15 +114,31 @@ def _lit(value, datatype=XSD.string, lang: str | None = None) -> ox.Literal:
 
 
 # -- reading -----------------------------------------------------------------------------
-def _exists_clause(var: str, base: str) -> str:
-    skip = f"<{reviews_graph(base)}>, <{graph_iri(base, 'inferred')}>"
-    return f"EXISTS {{ GRAPH ?g_{var} {{ ?{var} a ?t_{var} }} FILTER(?g_{var} NOT IN ({skip})) }}"
+def _source_graphs(reader: ox.Store, base: str) -> list[str]:
+    """The named graphs a node must be typed in to exist: all but the reviews and the derived graphs."""
+    skip = {reviews_graph(base)} | {str(graph_iri(base, name)) for name in DERIVED_GRAPHS}
+    return sorted(g.value for g in reader.named_graphs() if g.value not in skip)
+
+
+def existing_nodes(reader: ox.Store, base: str, iris) -> set[str]:
+    """Those of `iris` that are typed nodes in a source graph (not only named by a review or an inference).
+
+    Each source graph is named in the query (a UNION), not reached through `GRAPH ?g` and a FILTER
+    on ?g: on a remote store the graph names are rewritten only where a query names them
+    (graph/remote/rewrite.py), and Virtuoso answers `FILTER(EXISTS …)` after a BIND as true for any
+    node and gives `BIND(EXISTS …)` as 1/0 integers instead of booleans."""
+    iris = sorted(set(iris))
+    graphs = _source_graphs(reader, base)
+    if not iris or not graphs:
+        return set()
+    values = " ".join(str(_n(iri)) for iri in iris)
+    union = " UNION ".join(f"{{ GRAPH {_n(g)} {{ ?n a ?t }} }}" for g in graphs)
+    return {r["n"].value for r in reader.query(f"SELECT DISTINCT ?n WHERE {{ VALUES ?n {{ {values} }} {union} }}")}
 
 
 def node_exists(reader: ox.Store, base: str, iri: str) -> bool:
     """True when `iri` is a typed node in a source graph (not only named by a review or an inference)."""
-    node = _n(iri)
-    return bool(reader.query(f"ASK {{ BIND({node} AS ?n) FILTER({_exists_clause('n', base)}) }}"))
+    return iri in existing_nodes(reader, base, [iri])
 
 
 def read_reviews(reader: ox.Store, base: str) -> list[Review]:
@@ -130,7 +147,7 @@ def read_reviews(reader: ox.Store, base: str) -> list[Review]:
     if not reader.contains_named_graph(g):
         return []
     rows = reader.query(f"""
-        SELECT ?m ?a ?b ?pred ?mod ?note ?by ?date ?time ?al ?bl ?a_ok ?b_ok WHERE {{
+        SELECT ?m ?a ?b ?pred ?mod ?note ?by ?date ?time ?al ?bl WHERE {{
           GRAPH {g} {{
             ?m a <{SSSOM.Mapping}> ; <{SSSOM.subject_id}> ?a ; <{SSSOM.object_id}> ?b ;
                <{SSSOM.mapping_justification}> <{MANUAL}> .
@@ -143,17 +160,17 @@ def read_reviews(reader: ox.Store, base: str) -> list[Review]:
             OPTIONAL {{ ?m <{SSSOM.subject_label}> ?al }}
             OPTIONAL {{ ?m <{SSSOM.object_label}> ?bl }}
           }}
-          BIND({_exists_clause('a', base)} AS ?a_ok)
-          BIND({_exists_clause('b', base)} AS ?b_ok)
         }}""")
+    rows = list(rows)
+    exists = existing_nodes(reader, base, [r[v].value for r in rows for v in ("a", "b")])
     out: dict[str, Review] = {}
     for r in rows:
         m = r["m"].value
         if m in out:  # a record with a repeated optional value (hand-edited): keep the first
             continue
         val = _values(r)
-        a_ok, b_ok = val("a_ok") == "true", val("b_ok") == "true"
         a, b = r["a"].value, r["b"].value
+        a_ok, b_ok = a in exists, b in exists
         out[m] = Review(
             a=a, b=b, decision="reject" if val("mod") == NOT else "accept", note=val("note"), by=val("by"),
             date=val("date") or "", time=val("time") or "", a_label=val("al"), b_label=val("bl"),

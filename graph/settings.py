@@ -1,10 +1,11 @@
 """All configuration in one place, read from REGIONGRAF_* environment variables."""
 
+import hashlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import PositiveInt
+from pydantic import PositiveInt, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO = Path(__file__).resolve().parent.parent
@@ -54,12 +55,55 @@ class Settings(BaseSettings):
     # Store generations kept for `regiongraf restore`: the newest N, and all younger than D days.
     keep_generations: int = 20
     keep_days: float = 7.0
+    # Where the graph lives (README, "The store"): "embedded" (Oxigraph on disk under home/store,
+    # the default) or a SPARQL 1.1 server: "sparql+http://host:port" (Oxigraph server's paths
+    # /query, /update, /store), "oxigraph+http://..." (the same), "virtuoso+http://host:8890"
+    # (/sparql-auth, /sparql-auth, /sparql-graph-crud-auth, digest auth), or "sparql+https://...".
+    store: str = "embedded"
+    # Endpoint paths (or full URLs) on the remote server; unset = the scheme's defaults. An empty
+    # store_gsp means the server has no Graph Store Protocol: graphs are written with INSERT DATA.
+    store_query: str | None = None
+    store_update: str | None = None
+    store_gsp: str | None = None
+    # Credentials for the remote store: a bearer token, or a user and password (basic or digest).
+    store_token: str | None = None
+    store_user: str | None = None
+    store_password: str | None = None
+    store_auth: Literal["basic", "digest"] | None = None
+    # Several regiongraf stores may share one server: each has its own pointer graph. "@home" names
+    # the store after REGIONGRAF_HOME (one store per home: what the tests use).
+    store_name: str = "main"
+    # How often a replica looks at the remote pointer (seconds): the bound on how stale its reads are.
+    store_poll: float = 2.0
+    # Seconds an old version stays after the switch (readers in the middle of a request finish on it).
+    store_grace: float = 30.0
+    # Earlier states kept on a remote store for `regiongraf restore` (0 = drop at once, after the grace).
+    store_keep: int = 0
+    # Seconds one request to the remote store may take.
+    store_timeout: float = 30.0
+    # `regiongraf publish --to URL`: credentials for the partner's server.
+    publish_token: str | None = None
+    publish_user: str | None = None
+    publish_password: str | None = None
+    publish_auth: Literal["basic", "digest"] | None = None
     host: str = "127.0.0.1"
     port: int = 8000
 
     @property
     def base_iri(self) -> str:
         return self.base.rstrip("/")
+
+    @model_validator(mode="after")
+    def _store_name_of_home(self):
+        if self.store_name == "@home":
+            digest = hashlib.sha1(str(Path(self.home).resolve()).encode()).hexdigest()[:12]
+            self.store_name = f"home-{digest}"
+        return self
+
+    @property
+    def remote(self) -> bool:
+        """True when the graph lives in a SPARQL server rather than embedded on disk."""
+        return self.store.strip().lower() not in ("", "embedded")
 
     @property
     def models_dir(self) -> Path:

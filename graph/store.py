@@ -60,6 +60,26 @@ def remove_graph(store: ox.Store, name: str) -> int:
     return count
 
 
+def open_store(settings):
+    """The store the settings name (REGIONGRAF_STORE): embedded Oxigraph on disk under
+    `settings.home` (the default), or a SPARQL 1.1 server (graph/remote/store.py).
+
+    Both give the same interface: generation(), exists(), reader(), dataset(), history(),
+    open_generation(id), can_restore(), writer(copy_current, action), pending(copy_current,
+    action) (a remote store's pending state is in memory: `path` None), sparql_source(generation),
+    key. A reader
+    offers the part of pyoxigraph's Store API our code reads with: query() (SELECT, ASK,
+    CONSTRUCT, DESCRIBE; use_default_graph_as_union, default_graph, named_graphs),
+    quads_for_pattern(), named_graphs(), contains_named_graph() and len(); a writer is a
+    writable pyoxigraph Store on both.
+    """
+    if settings.remote:
+        from graph.remote.store import RemoteStore
+
+        return RemoteStore(settings)
+    return GraphStore(settings.home, settings.keep_generations, settings.keep_days)
+
+
 class PendingGeneration:
     """A generation being written. RocksDB lets one process hold it read-write at a time, so
     the writer opens it, and releases it (flushed) before handing it to another process."""
@@ -89,6 +109,8 @@ class PendingGeneration:
 
 
 class GraphStore:
+    remote = False
+
     def __init__(self, home: Path, keep: int = KEEP_GENERATIONS, keep_days: float = KEEP_DAYS):
         self.root = Path(home) / "store"
         self.keep = keep
@@ -96,6 +118,19 @@ class GraphStore:
         self._pointer = self.root / "CURRENT"
         self._readers: dict[str, ox.Store] = {}
         self._lock = threading.Lock()
+
+    @property
+    def key(self) -> str:
+        """Names this store among others in one process (caches are kept per store)."""
+        return str(self.root)
+
+    def can_restore(self) -> bool:
+        """Whether earlier generations are kept, so that a write can be undone with `restore`."""
+        return self.keep > 0 or self.keep_days > 0
+
+    def sparql_source(self, generation: str) -> str:
+        """What a SPARQL worker opens to read `generation` (graph/sparql/pool.py): its directory."""
+        return str(self.root / generation)
 
     # -- reading ---------------------------------------------------------
     def generation(self) -> str | None:
@@ -107,6 +142,13 @@ class GraphStore:
 
     def exists(self) -> bool:
         return self.generation() is not None
+
+    def age(self) -> float:
+        """Seconds since the current generation was committed (0 without one)."""
+        gen = self.generation()
+        if gen is None:
+            return 0.0
+        return max(0.0, time.time() - os.stat(self.root / gen).st_mtime)
 
     def reader(self) -> ox.Store:
         """Read-only view of the current generation (cached until the pointer moves)."""

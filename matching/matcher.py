@@ -26,7 +26,7 @@ from graph.errors import NotFound, UserError
 from graph.iri import expand
 from graph.names import Names
 from graph.reviews import read_reviews
-from graph.store import GraphStore
+from graph.store import open_store
 from graph.years import resolve_year
 from matching import overlap, years
 from matching.clusters import clusters as make_clusters
@@ -47,7 +47,7 @@ class Matcher:
     def __init__(self, settings, index: SearchIndex | None = None):
         self.settings = settings
         self.index = index or SearchIndex.load(settings.index_dir)
-        self.store = GraphStore(settings.home)
+        self.store = open_store(settings)
         self.all_com = overlap.Commitments(self.index, load_calibrator(settings))
         self._by_year: dict[str | None, overlap.Commitments] = {}
         self.com = self.commitments()  # the newest programme year's (matching/years.py)

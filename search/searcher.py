@@ -15,7 +15,7 @@ import numpy as np
 
 from graph.errors import UserError
 from graph.names import Names, node_type
-from graph.store import GraphStore
+from graph.store import open_store
 from graph.years import resolve_year, year_of
 from search import fusion
 from search.confidence import HitConfidence, hit_features, query_signals
@@ -77,7 +77,7 @@ class Searcher:
         self.settings = settings
         self.embedder = embedder
         self.index = index
-        self.store = GraphStore(settings.home)
+        self.store = open_store(settings)
         self.contexts = ContextReader()
         self.confidence = confidence or HitConfidence.load()
         self._lock = threading.Lock()

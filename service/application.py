@@ -7,6 +7,8 @@
     app.diff(old, new)                                    what became of each item from one year to another
     app.calibrate()                                       refit the overlap confidence with them
     app.catch_up()                                        -> WriteResult | None
+    app.follow()                                          a replica on a remote store keeps up with
+                                                          writes made elsewhere -> WriteResult | None
     app.searcher() | app.matcher() | app.embedder()       the loaded model and indexes, shared
     app.status()                                          what /health reports
 
@@ -33,6 +35,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rdflib import Graph
@@ -42,13 +45,14 @@ from graph.errors import Conflict
 from graph.imports.lists import find_list
 from graph.imports.prepare import prepare
 from graph.iri import graph_iri
+from graph.remote.store import WriteConflict
 from graph.reviews import Review, new_review, read_reviews, record_review, reviews_graph, sync_review_links
 from graph.revision import DERIVED_GRAPHS, derived_revision, source_revision, stamp_derived, stamp_source
 from graph.settings import Settings
 from graph.sparql.guard import Inspection
 from graph.sparql.pool import QueryPool, UpdateJob
-from graph.sparql.update import inspect_update
-from graph.store import GraphStore, remove_graph, replace_graph
+from graph.sparql.update import in_memory_update, inspect_update, take_update
+from graph.store import open_store, remove_graph, replace_graph
 from graph.validate import validate_graph
 from matching.calibrate import Calibration, calibrate
 from matching.diff import Diff, diff_years, pick_years
@@ -66,6 +70,10 @@ from service.result import RefreshResult, WriteResult
 log = logging.getLogger("regiongraf.service")
 Progress = Callable[[str], None] | None
 INDEX_MISSING = "søkeindeksen er ikke bygget"
+LINKS_LAG = "de utledede lenkene henger etter grafen"
+LINEAGE_LAG = "årgangskoblingene henger etter grafen"
+DERIVED_LAG = (LINKS_LAG, LINEAGE_LAG)  # made by the process that wrote, right after its write
+WRITE_ATTEMPTS = 3
 
 
 def _quiet(_msg: str) -> None:
@@ -79,13 +87,15 @@ class Application:
         self.serving = serving
         # The server's SPARQL workers, also used to run updates under a time limit (else one each time).
         self.sparql_pool = sparql_pool
-        self.store = GraphStore(settings.home, settings.keep_generations, settings.keep_days)
+        self.store = open_store(settings)
         self._embedder = embedder
         self._searcher: Searcher | None = None
         self._matcher: Matcher | None = None
         self._loading = threading.Lock()
-        # One write at a time in this process; GraphStore's file lock serialises processes.
+        # One write at a time in this process; GraphStore's file lock serialises processes (a remote
+        # store's pointer switch is a compare-and-swap: a write that loses is tried again).
         self._writing = threading.RLock()
+        self.followed: dict | None = None  # what follow() last did (a replica on a remote store)
 
     # -- the model and the indexes, loaded once and shared ------------------------------
     def embedder(self) -> Embedder:
@@ -144,9 +154,9 @@ class Application:
         if source is None or manifest.get("source_revision") != source:
             return "søkeindeksen henger etter grafen"
         if derived_revision(reader, base) != source:
-            return "de utledede lenkene henger etter grafen"
+            return LINKS_LAG
         if derived_revision(reader, base, "lineage") != source:
-            return "årgangskoblingene henger etter grafen"
+            return LINEAGE_LAG
         return None
 
     def status(self) -> dict:
@@ -154,8 +164,11 @@ class Application:
         generation = self.store.generation()
         if generation is None:
             return {"generation": None, "index": None, "lagging": "ingen graf er bygget"}
-        return {"generation": generation, "index": current_version(self.settings.index_dir),
-                "lagging": self.lagging()}
+        out = {"generation": generation, "index": current_version(self.settings.index_dir), "lagging": self.lagging()}
+        if self.settings.remote:  # a replica: which store, and what it last did to follow writes from elsewhere
+            out["store"] = self.settings.store
+            out["followed"] = self.followed
+        return out
 
     def validate(self, sources: list[Path] | None = None) -> tuple[list, int]:
         """SHACL results for the stored graph, or for documents (`sources`) without building;
@@ -281,14 +294,22 @@ class Application:
         destroyed = [g for g in checked.destructive if g in ("ALL", "DEFAULT", "NAMED") or g in held]
         if destroyed and not confirm:
             what = ", ".join(_graph_label(g) for g in destroyed)
+            undo = ("Forrige versjon kan hentes tilbake med 'regiongraf restore'." if self.store.can_restore() else
+                    "Lageret beholder ingen tidligere versjoner (REGIONGRAF_STORE_KEEP=0), så dette kan ikke "
+                    "angres med 'regiongraf restore'.")
             raise Conflict(f"Oppdateringen tømmer eller erstatter {what}. Bekreft med confirm=true (i SPARQL-"
-                           "protokollen: /sparql?confirm=true). Forrige versjon kan hentes tilbake med "
-                           "'regiongraf restore'.")
+                           f"protokollen: /sparql?confirm=true). {undo}")
 
         def apply(pending):
-            pending.release()  # the worker opens the new generation read-write
-            counts = self._run_sparql(UpdateJob(str(pending.path), text, checked.digest),
-                                      self.settings.sparql_update_timeout)
+            if pending.path is None:  # a remote store's new state, in memory here: the worker gets a copy
+                w = pending.open()
+                counts = self._run_sparql(in_memory_update(w, text, checked.digest),
+                                          self.settings.sparql_update_timeout)
+                take_update(w, counts)
+            else:
+                pending.release()  # the worker opens the new generation read-write
+                counts = self._run_sparql(UpdateJob(str(pending.path), text, checked.digest),
+                                          self.settings.sparql_update_timeout)
             return {"quads_before": counts.quads_before, "quads_after": counts.quads_after}
 
         return self._write("update", apply, True, progress or _quiet, hand_over=True)
@@ -339,18 +360,66 @@ class Application:
         progress(f"Oppdaterer avledede data: {reason} ...")
         return self.refresh(progress)
 
+    def follow(self, progress: Progress = None) -> WriteResult | None:
+        """Keep this replica up with writes made through other processes (a remote store).
+
+        The graph itself is read from the store, so it is current within `store_poll` seconds;
+        what is local is the search index, brought up to date here by content hash (only texts
+        that changed are embedded). The inferred links live in the graph and are made by the
+        process that wrote; only when they still lag after `store_grace` seconds (that process
+        died) does this replica recompute them. None when nothing lagged."""
+        result = None
+        for _ in range(2):  # the index, then (when due) the links
+            step = self._follow_step(progress or _quiet)
+            if step is None:
+                return result
+            result = step
+            if step.refresh.warnings:  # failed: the watcher tries again later
+                return result
+        return result
+
+    def _follow_step(self, progress) -> WriteResult | None:
+        if not self.store.exists():
+            return None
+        reason = self.lagging()
+        if reason is None:
+            return None
+        if reason == INDEX_MISSING and derived_revision(self.store.reader(), self.settings.base_iri) is None:
+            return None  # a graph built --graph-only: model-free here too, as on the embedded store
+        if reason in DERIVED_LAG:
+            # The process that wrote makes the links right after its write; recompute them here only
+            # when that write is older than the grace period (that process died or failed).
+            if self.store.age() < self.settings.store_grace:
+                return None
+            progress(f"Oppdaterer avledede data: {reason} ...")
+            return self.refresh(progress)
+        progress(f"Oppdaterer søkeindeksen: {reason} ...")
+        with self._writing:
+            refreshed = self._refresh(progress, with_links=False)
+        result = WriteResult("refresh", self.store.generation(), {}, refreshed)
+        self.followed = {"generation": result.generation, "index": refreshed.index, "warnings": refreshed.warnings,
+                         "time": datetime.now(UTC).isoformat(timespec="seconds")}
+        return result
+
     # -- the one write path ------------------------------------------------------------
     def _write(self, action: str, apply: Callable, refresh: bool, progress, copy_current: bool = True,
                hand_over: bool = False) -> WriteResult:
         """`apply(writable store) -> details`; with `hand_over`, `apply(PendingGeneration)` instead, for
         work another process does on the new generation (graph/store.py)."""
         with self._writing:
-            with self.store.pending(copy_current=copy_current, action=action) as pending:
-                details = apply(pending if hand_over else pending.open())
-                w = pending.open()
-                sync_review_links(w, self.settings.base_iri)
-                stamp_source(w, self.settings.base_iri)
-                del w  # the store commits the generation once every handle is gone
+            for attempt in range(1, WRITE_ATTEMPTS + 1):
+                try:
+                    with self.store.pending(copy_current=copy_current, action=action) as pending:
+                        details = apply(pending if hand_over else pending.open())
+                        w = pending.open()
+                        sync_review_links(w, self.settings.base_iri)
+                        stamp_source(w, self.settings.base_iri)
+                        del w  # the store commits the generation once every handle is gone
+                    break
+                except WriteConflict:  # another replica wrote first: apply again on top of its write
+                    if attempt == WRITE_ATTEMPTS:
+                        raise
+                    log.info("Skrivingen kolliderte med en annen (%s); prøver igjen", action)
             result = WriteResult(action, self.store.generation(), details)
             # A build creates the derived data; other writes keep up those that exist, so a
             # graph built with --graph-only stays model-free until `regiongraf build` or a search.
@@ -361,9 +430,9 @@ class Application:
                 result.refresh = RefreshResult(skipped=True)
             return result
 
-    def _refresh(self, progress) -> RefreshResult:
-        """Index, then the derived graphs (inferred links, lineage), written together. Failures become
-        warnings: the write they follow stands."""
+    def _refresh(self, progress, with_links: bool = True) -> RefreshResult:
+        """Index, then the derived graphs (inferred links, lineage), written together, unless
+        `with_links` is False. Failures become warnings: the write they follow stands."""
         out = RefreshResult()
         base = self.settings.base_iri
         revision = source_revision(self.store.reader(), base)
@@ -377,6 +446,8 @@ class Application:
             log.exception("Søkeindeksen ble ikke oppdatert")
             out.warnings.append(f"Søkeindeksen ble ikke oppdatert ({err}); det prøves igjen ved neste "
                                 "skriving eller oppstart.")
+            return out
+        if not with_links:
             return out
         derived: dict[str, list] = {}
         try:
@@ -397,18 +468,34 @@ class Application:
                                 "skriving eller oppstart.")
         if derived:
             try:
-                # One generation for both: readers never see new inferred links next to old lineage.
-                with self.store.writer(copy_current=True, action="refresh") as w:
-                    for name in DERIVED_GRAPHS:
-                        if name in derived:
-                            replace_graph(w, graph_iri(base, name), derived[name])
-                            stamp_derived(w, base, revision, name)
+                self._write_derived(base, revision, derived)
             except Exception as err:  # noqa: BLE001 - as above
                 log.exception("De utledede grafene ble ikke skrevet")
                 out.inferred = out.lineage = None
                 out.warnings.append(f"De utledede lenkene ble ikke skrevet ({err}); det prøves igjen ved neste "
                                     "skriving eller oppstart.")
         return out
+
+    def _write_derived(self, base: str, revision: str, derived: dict[str, list]) -> None:
+        """The derived graphs and their stamps in one generation: readers never see new inferred
+        links next to old lineage. When another replica wrote first (a remote store), written again
+        on top of its write while the sources are still those they were made from; once the sources
+        moved on, the writer that moved them refreshes the derived graphs, and these are dropped."""
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                with self.store.writer(copy_current=True, action="refresh") as w:
+                    for name in DERIVED_GRAPHS:
+                        if name in derived:
+                            replace_graph(w, graph_iri(base, name), derived[name])
+                            stamp_derived(w, base, revision, name)
+                return
+            except WriteConflict:
+                if attempt == WRITE_ATTEMPTS:
+                    raise
+                if source_revision(self.store.reader(), base) != revision:
+                    log.info("Kildene endret seg under oppfriskingen; den som endret dem skriver de utledede grafene")
+                    return
+                log.info("Oppfriskingen kolliderte med en annen skriving; prøver igjen")
 
 
 def _graph_label(graph: str) -> str:

@@ -1,4 +1,9 @@
-"""Session fixtures: one built graph and one loaded model for the whole test run."""
+"""Session fixtures: one built graph and one loaded model for the whole test run.
+
+REGIONGRAF_TEST_STORE=oxigraph or =virtuoso runs the same tests with the graph in a real
+SPARQL server instead of the embedded store: the server is started here (tests/servers.py)
+and every home gets a store of its own on it (REGIONGRAF_STORE_NAME=@home).
+"""
 
 import os
 from pathlib import Path
@@ -7,12 +12,66 @@ import pytest
 
 from graph.settings import REPO, Settings
 from service.application import Application
+from tests import servers
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # Converted models are shared with the developer's home, so tests never convert twice: where the
 # application itself keeps them (REGIONGRAF_MODELS, else $REGIONGRAF_HOME/models, else .regiongraf/models
 # in the checkout), never a second copy in the checkout when REGIONGRAF_HOME points elsewhere.
 MODELS = Settings().models_dir
+TEST_STORE = os.environ.get("REGIONGRAF_TEST_STORE", "embedded")
+_SERVERS: dict[str, servers.Server] = {}
+
+
+def server(kind: str, tmp_path_factory) -> servers.Server:
+    """The session's server of this kind, started on first use."""
+    if kind not in _SERVERS:
+        _SERVERS[kind] = servers.start(kind, tmp_path_factory.mktemp(kind))
+    return _SERVERS[kind]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def store_backend(tmp_path_factory):
+    """The store the tests run on: embedded, or a server started for the session."""
+    if TEST_STORE not in ("embedded", *servers.KINDS):
+        pytest.fail(f"REGIONGRAF_TEST_STORE={TEST_STORE}: bruk embedded, oxigraph eller virtuoso")
+    if TEST_STORE != "embedded":
+        env = server(TEST_STORE, tmp_path_factory).env | {
+            "REGIONGRAF_STORE_NAME": "@home", "REGIONGRAF_STORE_POLL": "0", "REGIONGRAF_STORE_GRACE": "0"}
+        os.environ.update(env)
+    yield TEST_STORE
+    for s in _SERVERS.values():
+        s.stop()
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory) -> servers.Server:
+    return server("oxigraph", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory) -> servers.Server:
+    return server("virtuoso", tmp_path_factory)
+
+
+def embedded_only(reason: str):
+    """A test of the embedded store's files on disk; on a remote store its counterpart is in
+    tests/test_remote_store.py. A remote run deselects it (pytest_collection_modifyitems): a skip
+    would fail the run in CI (pytest_sessionfinish)."""
+    return pytest.mark.embedded_only(reason=reason)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "embedded_only(reason): only on the embedded store; left out of remote runs")
+
+
+def pytest_collection_modifyitems(config, items):
+    if TEST_STORE == "embedded":
+        return
+    left_out = [item for item in items if item.get_closest_marker("embedded_only")]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not item.get_closest_marker("embedded_only")]
 
 
 def make_settings(home: Path, **overrides) -> Settings:
@@ -59,7 +118,17 @@ def copy_home(settings: Settings, target: Path) -> Settings:
     import shutil
 
     shutil.copytree(settings.home, target, ignore=shutil.ignore_patterns("*.lock"))
-    return make_settings(target)
+    copied = make_settings(target)
+    if copied.remote:  # the index was copied with the folder; the graph is copied on the server
+        from graph.store import open_store
+
+        source = open_store(settings)
+        if source.exists():
+            with open_store(copied).writer(copy_current=False, action="kopi") as w:
+                w.bulk_extend(source.reader().quads_for_pattern(None, None, None, None))
+                for g in source.reader().named_graphs():
+                    w.add_graph(g)
+    return copied
 
 
 @pytest.fixture(scope="session")

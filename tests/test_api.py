@@ -9,7 +9,7 @@ from rdflib.namespace import DCAT, RDF, VOID
 
 from api.app import create_app
 from graph.settings import REPO
-from graph.store import GraphStore
+from graph.store import open_store
 from graph.views.stats import stats
 from tests.conftest import make_settings
 
@@ -31,7 +31,7 @@ def writer_client(settings, **overrides):
 def test_stats_is_the_cli_json(client, built_home):
     r = client.get("/api/stats")
     assert r.status_code == 200
-    assert r.json() == json.loads(json.dumps(stats(GraphStore(built_home.home))))
+    assert r.json() == json.loads(json.dumps(stats(open_store(built_home))))
     assert r.json()["classes"]["Measure"] == 61
 
 
@@ -128,7 +128,7 @@ def test_catalogue_routes_serve_the_live_description(client, built_home, path, w
 
     from graph.publish import catalogue as cat
 
-    store = GraphStore(built_home.home)
+    store = open_store(built_home)
     expected = getattr(cat, which)(store.dataset(), built_home, modified=cat.generation_time(store.generation()))
     served = Graph().parse(data=client.get(path).text, format="turtle")
     assert isomorphic(served, expected)

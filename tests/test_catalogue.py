@@ -236,9 +236,9 @@ def test_oxigraph_backed_dataset_gives_the_same_description(tmp_path, ds):
 # -- the real build ------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def built(built_home):
-    from graph.store import GraphStore
+    from graph.store import open_store
 
-    return built_home, GraphStore(built_home.home)
+    return built_home, open_store(built_home)
 
 
 @pytest.mark.slow

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from graph.publish.export import export
 from graph.settings import get_settings
-from graph.store import GraphStore
+from graph.store import open_store
 from service.application import Application
 from tests.conftest import copy_home
 
@@ -224,7 +224,7 @@ def test_inferred_implements_only_above_the_confident_cut(partner_home, matcher)
     not implement the freight strategy)."""
     from matching.strategy_links import implements_cut
 
-    store = GraphStore(partner_home.home)
+    store = open_store(partner_home)
     inferred = f"{partner_home.base_iri}/graph/inferred"
     rows = list(store.reader().query(f"""
         SELECT ?m ?s ?conf WHERE {{ GRAPH <{inferred}> {{
@@ -246,7 +246,7 @@ def test_inferred_implements_only_above_the_confident_cut(partner_home, matcher)
 
 def test_inferred_graph_has_links_with_provenance_and_is_replaced_on_rebuild(partner_home, tmp_path):
     settings = copy_home(partner_home, tmp_path / "home")
-    store = GraphStore(settings.home)
+    store = open_store(settings)
     inferred = ox.NamedNode(f"{settings.base_iri}/graph/inferred")
 
     def mappings():

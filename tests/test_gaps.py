@@ -42,14 +42,14 @@ def test_suggestions_carry_the_overlap_confidence_and_say_when_weak(gaps, partne
 
 
 def test_strategy_gaps_say_their_basis_and_inferred_links_count(gaps, partner_home):
-    from graph.store import GraphStore
+    from graph.store import open_store
 
     listed = {s["id"] for s in gaps["strategies"]}
     assert listed
     for s in gaps["strategies"]:
         assert s["basis"] == ["structure", "inferred_links"] and s["suggestions"]
     # A strategy that got an inferred measure link is not a gap.
-    store = GraphStore(partner_home.home).reader()
+    store = open_store(partner_home).reader()
     linked = {r["s"].value for r in store.query(f"""
         SELECT DISTINCT ?s WHERE {{ GRAPH <{partner_home.base_iri}/graph/inferred> {{
           ?m <https://data.osloregionen.no/def/regiongraf#implements> ?s }} }}""")}

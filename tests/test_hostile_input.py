@@ -17,7 +17,7 @@ from rdflib import Graph
 from api.app import create_app
 from graph.imports.tabular import ImportRefused
 from graph.settings import get_settings
-from graph.store import GraphStore
+from graph.store import open_store
 from graph.views.stats import stats
 from tests.conftest import copy_home, import_list
 
@@ -68,11 +68,11 @@ HUGE_HEADER = b"title" + b"y" * 1_000_000 + b"\nA\n"
     ("stor.csv", HUGE_CSV, "linje 2"), ("stor-overskrift.csv", HUGE_HEADER, "linje 1"),
 ])
 def test_defect7_hostile_files_get_a_clear_400_not_a_500(client, home, name, data, expected):
-    before = GraphStore(home.home).generation()
+    before = open_store(home).generation()
     r = upload(client, name, data)
     assert r.status_code == 400, r.text
     assert expected in r.json()["error"] and name in r.json()["error"]
-    assert GraphStore(home.home).generation() == before
+    assert open_store(home).generation() == before
 
 
 def test_defect7_the_cli_says_what_is_wrong_without_a_traceback(home, tmp_path, monkeypatch):
@@ -115,10 +115,10 @@ def test_defect6_downloads_stay_parseable_xml(client):
     b'<id/organisation/fiendtlig-aktor> a rg:ExpertGroup .\n',
 ])
 def test_defect4_an_import_cannot_add_to_the_programme(client, home, ttl):
-    measures = stats(GraphStore(home.home))["classes"]["Measure"]
+    measures = stats(open_store(home))["classes"]["Measure"]
     r = upload(client, "snik.ttl", PREFIXES + ttl)
     assert r.status_code == 400, r.text
-    assert stats(GraphStore(home.home))["classes"]["Measure"] == measures == 61
+    assert stats(open_store(home))["classes"]["Measure"] == measures == 61
 
 
 # -- defect 3 ---------------------------------------------------------------------------------
@@ -133,7 +133,7 @@ def test_defect3_a_javascript_iri_in_the_store_is_never_rendered_as_a_link(home,
     """Whatever got into the store (an update, an old import), pages link only http(s)."""
     settings = copy_home(home, tmp_path / "home")
     measure = ox.NamedNode(f"{settings.base_iri}/id/measure/2025-5.1.1-7")
-    with GraphStore(settings.home).writer() as w:
+    with open_store(settings).writer() as w:
         w.add(ox.Quad(measure, ox.NamedNode("https://schema.org/url"), ox.NamedNode("javascript:alert(1)"),
                       ox.NamedNode(f"{settings.base_iri}/graph/curated")))
     with TestClient(create_app(settings)) as c:

@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from graph.settings import get_settings
-from graph.store import GraphStore
+from graph.store import open_store
 from tests.conftest import copy_home, import_list
 
 RG = "https://data.osloregionen.no/def/regiongraf#"
@@ -28,7 +28,7 @@ def home(indexed_home, tmp_path):
 
 
 def initiatives(settings) -> set[str]:
-    store = GraphStore(settings.home).reader()
+    store = open_store(settings).reader()
     rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
     return {q.subject.value for q in store.quads_for_pattern(None, rdf_type, ox.NamedNode(RG + "Initiative"), None)}
 
@@ -45,7 +45,7 @@ def test_csv_import_is_searchable_at_once_and_reimport_replaces(home, embedder):
 
     hits = Searcher.load(home, embedder).search("sykkelhotell ved stasjonen", k=3)
     assert hits[0]["id"] == f"{base}/id/initiative/viken-fylkeskommune-v1"
-    store = GraphStore(home.home).reader()
+    store = open_store(home).reader()
     v2 = ox.NamedNode(f"{base}/id/initiative/viken-fylkeskommune-v2")
     assert ox.NamedNode(f"{base}/id/focus-area/2025-5.1") in {
         q.object for q in store.quads_for_pattern(v2, ox.NamedNode(RG + "focusArea"), None, None)}
@@ -80,7 +80,7 @@ def test_json_and_turtle_imports_and_curated_actor(home, embedder):
     )
     ruter = import_list(home, ttl, "ruter.ttl", "Ruter", embedder)
     assert ruter["format"] == "turtle" and ruter["ids"] == [f"{base}/id/initiative/ruter-1"]
-    store = GraphStore(home.home).reader()
+    store = open_store(home).reader()
     owner = {q.object.value for q in store.quads_for_pattern(
         ox.NamedNode(ruter["ids"][0]), ox.NamedNode(RG + "proposedBy"), None, None)}
     assert owner == {f"{base}/id/organisation/ruter"}
@@ -126,7 +126,7 @@ def test_malformed_files_are_refused_whole_and_nothing_is_lost(scratch_home, cas
     from graph.imports.tabular import ImportRefused
 
     filename, data, message = MALFORMED[case]
-    store = GraphStore(scratch_home.home)
+    store = open_store(scratch_home)
     before = store.generation()
     with pytest.raises(ImportRefused) as err:
         import_list(scratch_home, data, filename, "Test", refresh=False)
@@ -154,10 +154,10 @@ def test_an_iri_another_list_already_uses_is_refused(scratch_home):
     from graph.imports.tabular import ImportRefused
 
     import_list(scratch_home, b"id,title\nb-1,Sykkelveier\n", "a.csv", "A", refresh=False)
-    before = GraphStore(scratch_home.home).generation()
+    before = open_store(scratch_home).generation()
     with pytest.raises(ImportRefused, match="finnes allerede i .*/graph/import/a;"):
         import_list(scratch_home, b"id,title\n1,Gangveier\n", "ab.csv", "A B", refresh=False)
-    assert GraphStore(scratch_home.home).generation() == before
+    assert open_store(scratch_home).generation() == before
 
 
 def test_reimporting_a_list_that_has_inferred_links_replaces_it(partner_home, tmp_path):
@@ -179,11 +179,11 @@ def test_defect2_actor_identity_a_different_name_never_takes_an_existing_key(ind
 
     home = copy_home(indexed_home, tmp_path / "home")
     one = import_list(home, b"id,title\n1,Sykkelveier langs fjorden\n", "a.csv", first, refresh=False)
-    before = GraphStore(home.home).generation()
+    before = open_store(home).generation()
     with pytest.raises(ImportConflict) as err:
         import_list(home, b"id,title\n1,Gangveier i sentrum\n", "b.csv", second, refresh=False)
     assert f"«{first}»" in str(err.value) and "--key" in str(err.value)
-    assert GraphStore(home.home).generation() == before  # the first list is untouched
+    assert open_store(home).generation() == before  # the first list is untouched
     two = import_list(home, b"id,title\n1,Gangveier i sentrum\n", "b.csv", second, refresh=False,
                       key=one["graph"].rsplit("/", 1)[-1] + "-2")
     assert two["graph"] != one["graph"] and len(initiatives(home)) == 2

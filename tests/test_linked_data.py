@@ -14,7 +14,7 @@ from api.app import create_app
 from graph.iri import graph_iri
 from graph.namespaces import RG
 from graph.programme.parser import parse_file
-from graph.store import GraphStore
+from graph.store import open_store
 from tests.conftest import copy_home
 
 
@@ -211,7 +211,7 @@ def home_with_inferred(indexed_home, tmp_path_factory):
     base = settings.base_iri
     quad = ox.Quad(ox.NamedNode(f"{base}/id/measure/2025-5.1.1-7"), ox.NamedNode(str(RG.implements)),
                    ox.NamedNode(f"{base}/id/strategy/2025-4-p1-1"), ox.NamedNode(str(graph_iri(base, "inferred"))))
-    with GraphStore(settings.home).writer() as store:
+    with open_store(settings).writer() as store:
         store.add(quad)
     return settings
 
@@ -281,7 +281,7 @@ def test_mapping_records_stay_in_the_rdf_but_not_in_the_page(built_home, tmp_pat
     node = f"{settings.base_iri}/id/measure/2025-4.1-3"
     record = ox.NamedNode(f"{settings.base_iri}/graph/inferred#mapping-test")
     inferred = ox.NamedNode(str(graph_iri(settings.base_iri, "inferred")))
-    with GraphStore(settings.home).writer() as store:
+    with open_store(settings).writer() as store:
         store.add(ox.Quad(record, ox.NamedNode(str(SSSOM.subject_id)), ox.NamedNode(node), inferred))
     with TestClient(create_app(settings)) as c:
         page = c.get("/doc/measure/2025-4.1-3", headers={"Accept": "text/html"}).text

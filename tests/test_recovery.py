@@ -24,10 +24,10 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from graph.settings import REPO, get_settings
-from graph.store import GraphStore
+from graph.store import open_store
 from graph.views.stats import stats
 from service.application import Application
-from tests.conftest import MODELS, copy_home
+from tests.conftest import MODELS, copy_home, embedded_only
 
 CSV = b"id,title,description\nk1,Solcellepark pa deponiet,Bygge en solcellepark pa det nedlagte deponiet.\n"
 
@@ -83,9 +83,10 @@ def test_defect8_health_says_when_derived_data_lag_behind_a_write_from_elsewhere
 
 
 # -- defect 9 ---------------------------------------------------------------------------------
+@embedded_only("generation directories on disk; tests/test_remote_store.py has the remote counterpart")
 def test_defect9_killed_writers_leave_nothing_that_counts(built_home, tmp_path):
     settings = copy_home(built_home, tmp_path / "home").model_copy(update={"keep_generations": 2, "keep_days": 0})
-    store = GraphStore(settings.home)
+    store = open_store(settings)
     for _ in range(3):  # three writers killed while filling a generation
         proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
             import time
@@ -113,6 +114,9 @@ def test_defect10_drop_all_is_undone_by_restore(built_home, tmp_path, monkeypatc
     from cli.main import main
 
     settings = copy_home(built_home, tmp_path / "home")
+    if settings.remote:  # a remote store keeps earlier states only when asked to (README, "The store")
+        monkeypatch.setenv("REGIONGRAF_STORE_KEEP", "5")
+        settings = settings.model_copy(update={"store_keep": 5})
     app = Application(settings)
     good = app.store.generation()
     app.update("DROP ALL", confirm=True)
@@ -130,10 +134,11 @@ def test_defect10_drop_all_is_undone_by_restore(built_home, tmp_path, monkeypatc
     finally:
         get_settings.cache_clear()
     assert out.exit_code == 0, out.output
-    assert stats(GraphStore(settings.home))["classes"]["Measure"] == 61
+    assert stats(open_store(settings))["classes"]["Measure"] == 61
     assert json.loads(out.stdout)["action"] == "restore"
 
 
+@embedded_only("keep_generations/keep_days are the embedded store's policy; REGIONGRAF_STORE_KEEP is tested remotely")
 def test_generations_are_kept_by_the_stated_policy(built_home, tmp_path):
     settings = copy_home(built_home, tmp_path / "home")
     app = Application(settings.model_copy(update={"keep_generations": 3, "keep_days": 7}))
@@ -178,7 +183,7 @@ def _wait(url: str, seconds: float = 60) -> None:
 @pytest.mark.slow
 def test_kill_9_of_the_server_during_an_http_import_leaves_a_valid_store(indexed_home, tmp_path):
     settings = copy_home(indexed_home, tmp_path / "home")
-    before = GraphStore(settings.home).generation()
+    before = open_store(settings).generation()
     rows = "".join(f"k{i},Tiltak nummer {i},Beskrivelse av tiltak nummer {i} om sykkel og kollektiv\n"
                    for i in range(3000))
     body = ("id,title,description\n" + rows).encode()
@@ -201,7 +206,7 @@ def test_kill_9_of_the_server_during_an_http_import_leaves_a_valid_store(indexed
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-    store = GraphStore(settings.home)
+    store = open_store(settings)
     assert store.generation() in {g.id for g in store.history()}  # a committed generation, before or after
     assert stats(store)["classes"]["Measure"] == 61
     results, _ = Application(settings).validate()
@@ -214,7 +219,8 @@ def test_kill_9_of_the_server_during_an_http_import_leaves_a_valid_store(indexed
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
-    assert before in {g.id for g in store.history()}  # nothing committed was lost
+    if not store.remote:  # a remote store keeps no earlier state unless REGIONGRAF_STORE_KEEP says so
+        assert before in {g.id for g in store.history()}  # nothing committed was lost
 
 
 def _swallow(request) -> None:
@@ -232,10 +238,10 @@ def test_defect10_a_destructive_update_needs_confirmation_on_the_endpoint(built_
                        "DROP SILENT NAMED", "PREFIX g: <https://data.osloregionen.no/graph/> MOVE g:curated TO g:x"):
             r = c.post("/sparql", content=update, headers=auth)
             assert r.status_code == 409 and "confirm=true" in r.json()["error"], (update, r.text)
-        assert stats(GraphStore(settings.home))["classes"]["Measure"] == 61
+        assert stats(open_store(settings))["classes"]["Measure"] == 61
         r = c.post("/sparql?confirm=true", content="DROP ALL", headers=auth)
         assert r.status_code == 200, r.text
-        assert stats(GraphStore(settings.home))["triples"] <= 1
+        assert stats(open_store(settings))["triples"] <= 1
 
 
 # -- defect 12: updates have a time limit ---------------------------------------------------
@@ -247,7 +253,7 @@ WHERE { GRAPH ?x { ?a ?b ?c } GRAPH ?y { ?d ?e ?f } GRAPH ?z { ?g ?h ?i }
 def test_defect12_a_slow_update_is_stopped_at_its_limit_and_frees_the_write_lock(built_home, tmp_path):
     settings = copy_home(built_home, tmp_path / "home").model_copy(
         update={"token": "t", "sparql_update_timeout": 3.0})
-    store = GraphStore(settings.home)
+    store = open_store(settings)
     before = store.generation()
     with TestClient(create_app(settings)) as c:
         start = time.monotonic()
@@ -257,7 +263,8 @@ def test_defect12_a_slow_update_is_stopped_at_its_limit_and_frees_the_write_lock
     assert r.status_code == 503 and "Oppdateringen brukte mer enn 3" in r.json()["error"], r.text
     assert took < 30
     assert store.generation() == before  # nothing half-written was swapped in
-    assert {p.name for p in store.root.glob("gen-*")} == {g.id for g in store.history()}
+    if not store.remote:  # a remote store's new state was only in memory
+        assert {p.name for p in store.root.glob("gen-*")} == {g.id for g in store.history()}
     start = time.monotonic()
     Application(settings).import_list(CSV, "sol.csv", "Deponi", refresh=False)  # the lock is free
     assert time.monotonic() - start < 20

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from graph.errors import NotFound, UserError
 from graph.settings import REPO, get_settings
-from graph.store import GraphStore
+from graph.store import open_store
 from service.application import Application
 from tests.conftest import copy_home
 
@@ -40,13 +40,13 @@ def find(pairs, settings, a: str, b: str) -> dict | None:
 
 
 def graph_has(settings, graph: str, s: str, p: str, o: str) -> bool:
-    reader = GraphStore(settings.home).reader()
+    reader = open_store(settings).reader()
     g = ox.NamedNode(f"{settings.base_iri}/graph/{graph}")
     return any(True for _ in reader.quads_for_pattern(ox.NamedNode(s), ox.NamedNode(p), ox.NamedNode(o), g))
 
 
 def inferred_links_between(settings, a: str, b: str) -> list:
-    reader = GraphStore(settings.home).reader()
+    reader = open_store(settings).reader()
     g = ox.NamedNode(f"{settings.base_iri}/graph/inferred")
     x, y = ox.NamedNode(a), ox.NamedNode(b)
     return [q for s, o in ((x, y), (y, x)) for q in reader.quads_for_pattern(s, None, o, g)]
@@ -140,7 +140,7 @@ def test_accepted_pairs_are_curated_close_matches_in_the_exports(reviewed):
         # The accepted duplicate is no longer an inferred link: the curated one replaces it.
         assert inferred_links_between(reviewed, a, b) == []
         # Each decision is an SSSOM mapping record by manual curation; a rejection is a negated mapping.
-        rows = list(GraphStore(reviewed.home).reader().query(f"""
+        rows = list(open_store(reviewed).reader().query(f"""
             SELECT ?m ?mod ?by ?date ?note WHERE {{ GRAPH <{reviews_graph}> {{
               ?m a <{SSSOM}Mapping> ; <{SSSOM}subject_id> <{iri(reviewed, OVERLAP[0])}> ;
                  <{SSSOM}object_id> <{iri(reviewed, OVERLAP[1])}> ; <{SSSOM}predicate_id> <{SKOS}closeMatch> ;
@@ -152,8 +152,8 @@ def test_accepted_pairs_are_curated_close_matches_in_the_exports(reviewed):
         # The node page shows the confirmed pair once, without calling it machine-made.
         page = client.get(f"/doc/{DUPLICATE[0]}").text
         assert "bekreftet" in page.lower() and page.count(f'href="/doc/{DUPLICATE[1]}"') >= 1
-        marker = 'id="maskinutledet"'
-        machine = page.split(marker, 1)[1].split("</section>", 1)[0] if marker in page else ""
+        section = 'id="maskinutledet"'
+        machine = page.split(section, 1)[1].split("</section>", 1)[0] if section in page else ""
         assert f"/doc/{DUPLICATE[1]}" not in machine
         # The catalogue names the graph.
         assert "Vurderte par" in client.get("/catalog.ttl").text

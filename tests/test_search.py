@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from graph.errors import UserError
 from graph.namespaces import RG
 from graph.settings import get_settings
-from graph.store import GraphStore
+from graph.store import open_store
 
 BASE = "https://data.osloregionen.no/id/"
 BIKE = BASE + "measure/2025-4.1-3"
@@ -177,7 +177,7 @@ def test_update_embeds_only_changed_units(indexed_home, embedder, tmp_path):
     rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
     label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
     text = ox.NamedNode(str(RG.text))
-    with GraphStore(settings.home).writer() as w:
+    with open_store(settings).writer() as w:
         for q in list(w.quads_for_pattern(edited, text, None, None)):
             w.remove(q)
             w.add(ox.Quad(edited, text, ox.Literal("Utrede små modulære reaktorer i regionen.", language="nb"),
@@ -228,7 +228,7 @@ def test_approximate_index_above_the_threshold_updates_in_place(indexed_home, em
         hits = s.search("grønn mobilitet med sykkel og gange", k=5, actor="ATP")
         assert hits[0]["id"] == BIKE and all(h["context"]["actor"]["label"] == "Faggruppe ATP" for h in hits)
     node = ox.NamedNode(BASE + "measure/2025-2.1-8")
-    with GraphStore(settings.home).writer() as w:
+    with open_store(settings).writer() as w:
         for q in list(w.quads_for_pattern(node, ox.NamedNode(str(RG.text)), None, None)):
             w.remove(q)
             w.add(ox.Quad(node, q.predicate, ox.Literal("Lage en felles jobbmesse med NAV.", language="nb"),

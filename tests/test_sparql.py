@@ -23,7 +23,8 @@ from api.pages.sparql_page import examples
 from graph.settings import Settings
 from graph.sparql import pool as sparql_pool
 from graph.sparql.pool import QueryJob, QueryPool, ResultTooLarge
-from graph.store import GraphStore
+from graph.store import GraphStore, open_store
+from tests.conftest import TEST_STORE
 from tests.listener import Listener
 
 BASE = "https://data.osloregionen.no"
@@ -59,14 +60,14 @@ def fill(store: GraphStore) -> None:
 def make_app(home: Path, **overrides):
     settings = Settings(home=home, token=TOKEN, **({"sparql_timeout": 5.0} | overrides))
     app = create_app(settings)
-    app.state.sparql = QueryPool(size=1)  # the default pool never started
+    app.state.sparql = QueryPool(size=1, network=settings.remote)  # the default pool never started
     return app
 
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("sparql-home")
-    fill(GraphStore(path))
+    fill(open_store(Settings(home=path)))
     return path
 
 
@@ -217,6 +218,9 @@ def test_deeply_nested_groups_are_checked_in_the_worker(client):
     (in the test process this query is refused: tests/test_sparql_guard.py)."""
     query = "SELECT * WHERE " + "{ " * 200 + "?s a ?t" + " }" * 200
     r = client.post("/sparql", data={"query": query})
+    if TEST_STORE == "virtuoso":  # the guard passes it; Virtuoso's own parser stops at a lower depth
+        assert r.status_code == 400 and "nested too deep" in r.json()["error"], r.text
+        return
     assert r.status_code == 200, r.text
     assert len(r.json()["results"]["bindings"]) == 8
 
@@ -291,8 +295,8 @@ def test_a_huge_value_is_refused_before_it_is_encoded(home, monkeypatch):
     """The worker stops at the limit; it does not build the whole answer first."""
     encoded = []
     monkeypatch.setattr(sparql_pool, "_term_json", lambda term: encoded.append(term) or {})
-    gen = GraphStore(home).generation()
-    job = QueryJob(store=str(home / "store" / gen), query=GROUP_ALL, max_bytes=5_000)
+    store = open_store(Settings(home=home))
+    job = QueryJob(store=store.sparql_source(store.generation()), query=GROUP_ALL, max_bytes=5_000)
     with pytest.raises(ResultTooLarge, match="5000 byte") as refused:
         sparql_pool.execute(job, sparql_pool._Session())
     del refused  # its traceback holds Oxigraph's results, which must be dropped on this thread
@@ -308,7 +312,7 @@ def test_a_huge_value_is_refused_before_it_is_encoded(home, monkeypatch):
 def test_one_client_holding_its_slots_does_not_starve_another(home):
     """Three looping cross joins from one client made everybody wait 8-10 s (two workers)."""
     app = make_app(home, sparql_timeout=2.0)
-    app.state.sparql = QueryPool(size=2)
+    app.state.sparql = QueryPool(size=2, network=app.state.settings.remote)
 
     async def scenario():
         def client_at(ip):
@@ -337,7 +341,7 @@ def test_one_client_holding_its_slots_does_not_starve_another(home):
 
 def test_a_full_queue_answers_503_with_retry_after(home):
     app = make_app(home, sparql_timeout=2.0, sparql_queue=1, sparql_per_client=5)
-    app.state.sparql = QueryPool(size=1)
+    app.state.sparql = QueryPool(size=1, network=app.state.settings.remote)
 
     async def scenario():
         transports = [httpx.ASGITransport(app=app, client=(f"10.0.1.{i}", 1)) for i in range(3)]
@@ -416,7 +420,7 @@ def test_page_examples_run_on_the_real_graph(built_home):
 # -- updates -------------------------------------------------------------------------
 @pytest.fixture
 def writable(tmp_path):
-    fill(GraphStore(tmp_path))
+    fill(open_store(Settings(home=tmp_path)))
     app = make_app(tmp_path)
     with TestClient(app) as c:
         yield c, app.state.application.store
@@ -438,7 +442,7 @@ def test_update_needs_a_valid_token(writable):
 def test_update_writes_a_new_generation(writable):
     c, store = writable
     before = store.generation()
-    served = ox.Store.read_only(str(store.root / before))
+    served = store.open_generation(before) if store.remote else ox.Store.read_only(str(store.root / before))
     r = c.post("/sparql", data={"update": INSERT}, headers={"Authorization": f"Bearer {TOKEN}"})
     assert r.status_code == 200, r.text
     assert r.json()["quads_after"] == r.json()["quads_before"] + 1
@@ -493,7 +497,8 @@ def test_bad_updates_change_nothing(writable):
     r = c.post("/sparql", content="DROP GRAPH <http://example.org/none>", headers=auth)
     assert r.status_code == 400 and "grafen er uendret" in r.json()["error"]
     assert store.generation() == before
-    assert not [p for p in store.root.glob("gen-*") if p.name != before]  # failed copies are removed
+    if not store.remote:
+        assert not [p for p in store.root.glob("gen-*") if p.name != before]  # failed copies are removed
 
 
 def test_drop_graph(writable):

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.deps import check_token
 from api.pages.highlight import Highlighter
-from graph.store import GraphStore
+from graph.store import open_store
 from graph.views.neighbourhood import neighbourhood
 from search.index.normalise import Tokenizer, vocabulary
 
@@ -61,7 +61,7 @@ def test_check_token_is_the_same_rule_as_the_bearer_header(built_home):
 
 
 def test_neighbourhood_walks_the_chain_without_turning_back(built_home):
-    reader = GraphStore(built_home.home).reader()
+    reader = open_store(built_home).reader()
     hood = neighbourhood(reader, f"{BASE}/id/strategy/2025-4-p1-3")
     types = {n["type"] for n in hood.nodes.values()}
     assert {"Strategy", "SubGoal", "Challenge"} <= types
@@ -90,7 +90,7 @@ def test_node_page_has_a_clickable_neighbourhood_picture(client):
 def test_picture_layout_keeps_columns_in_chain_order_and_escapes(built_home):
     from api.pages.picture import BOX_W, GAP_X, PAD, neighbourhood_svg
 
-    reader = GraphStore(built_home.home).reader()
+    reader = open_store(built_home).reader()
     hood = neighbourhood(reader, f"{BASE}/id/strategy/2025-4-p1-3")
     hood.nodes[hood.centre]["label"] = "<script>alert(1)</script> & mer"
     svg = neighbourhood_svg(hood, lambda iri: "/doc/" + iri.rsplit("/id/", 1)[-1], "Nabolaget til <x>")
@@ -119,7 +119,7 @@ def test_pages_without_a_search_index_say_what_to_do(client):
 
 
 def test_import_form_checks_the_token_and_shows_the_refusal(client, built_home):
-    generation = GraphStore(built_home.home).generation()
+    generation = open_store(built_home).generation()
     files = {"file": ("liste.csv", REFUSED, "text/csv")}
     r = client.post("/import", data={"actor": "Testkommune", "token": "feil"}, files=files)
     assert r.status_code == 403 and "Feil token" in r.text
@@ -129,4 +129,4 @@ def test_import_form_checks_the_token_and_shows_the_refusal(client, built_home):
     assert r.status_code == 400
     assert "ble avvist" in r.text and "liste.csv, linje 3" in r.text and "title" in r.text
     assert 'value="Testkommune"' in r.text  # the form keeps what was typed
-    assert GraphStore(built_home.home).generation() == generation  # a refused list changes nothing
+    assert open_store(built_home).generation() == generation  # a refused list changes nothing

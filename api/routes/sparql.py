@@ -177,7 +177,7 @@ async def _answer(request: Request, params: dict[str, list[str]], settings: Sett
         return _error(request, wanted, 503, "Grafen er ikke bygget ennå. Kjør 'regiongraf build' først.", query)
     protocol = "default-graph-uri" in params or "named-graph-uri" in params
     job = QueryJob(
-        store=str(store.root / gen),
+        store=store.sparql_source(gen),
         query=query,
         default_graphs=params.get("default-graph-uri", []) if protocol else None,
         named_graphs=params.get("named-graph-uri", []) if protocol else None,
@@ -329,7 +329,7 @@ async def _update(request: Request, params: dict[str, list[str]], settings: Sett
     app = get_application(request)
     try:
         # The guard parses in a sandboxed worker, under the time limit; only then is anything run.
-        inspection = await _run(request, settings, pool, UpdateCheckJob(str(store.root / gen), updates[0]))
+        inspection = await _run(request, settings, pool, UpdateCheckJob(store.sparql_source(gen), updates[0]))
         # The application layer writes a new generation, then refreshes the index and inferred links.
         confirm = params.get("confirm", [""])[-1].strip().lower() in ("true", "1", "ja", "yes")
         result = await run_in_threadpool(
@@ -347,7 +347,7 @@ async def _service_description(request: Request, wanted: Wanted, store: GraphSto
     gen = store.generation()
     if gen is not None:
         try:
-            sizes = await _run(request, settings, pool, GraphsJob(str(store.root / gen)))
+            sizes = await _run(request, settings, pool, GraphsJob(store.sparql_source(gen)))
         except (UserError, WorkerFailed):
             sizes = None  # the description is still useful without the dataset
     fmt = RDF[wanted.graph or TURTLE.name]

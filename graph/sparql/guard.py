@@ -113,12 +113,14 @@ def check_query(text: str) -> Inspection:
     return Inspection(digest(text), _walk_query(tree))
 
 
-def check_update(text: str, read_only: ox.Store) -> Inspection:
+def check_update(text: str, read_only: ox.Store | None = None) -> Inspection:
     """Refuse LOAD and SERVICE; return the USING / USING NAMED / WITH graphs (resolved IRIs).
 
     `read_only` is an `ox.Store.read_only(...)` handle: Oxigraph parses an update only by
-    trying to run it, and a read-only store refuses before anything is evaluated.
+    trying to run it, and a read-only store refuses before anything is evaluated. None = an
+    empty read-only store of the guard's own (a remote store has no local generation).
     """
+    read_only = read_only if read_only is not None else _empty_read_only()
     _require_read_only(read_only)
     _refuse_deep_nesting(text)
     parse = lambda t: _parse_update_only(t, read_only)  # noqa: E731
@@ -176,6 +178,21 @@ def _parse_query_only(text: str) -> None:
             return  # parsed, then refused the options
         raise
     raise AssertionError("pyoxigraph evaluated a query the guard only meant to parse")
+
+
+_EMPTY_READ_ONLY: ox.Store | None = None
+
+
+def _empty_read_only() -> ox.Store:
+    """An empty store on disk, opened read-only: something for Oxigraph to parse updates against."""
+    global _EMPTY_READ_ONLY
+    if _EMPTY_READ_ONLY is None:
+        import tempfile
+
+        path = tempfile.mkdtemp(prefix="regiongraf-guard-")
+        ox.Store(path).flush()
+        _EMPTY_READ_ONLY = ox.Store.read_only(path)
+    return _EMPTY_READ_ONLY
 
 
 def _parse_update_only(text: str, read_only: ox.Store) -> None:

@@ -39,7 +39,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from graph.errors import Busy, UserError
+from graph.errors import Busy, NotReady, UserError
 from graph.formats import (
     JSONLD,
     NTRIPLES,
@@ -103,14 +103,16 @@ class WorkerFailed(RuntimeError):
 
 
 _ERRORS = {
-    cls.__name__: cls for cls in (QuerySyntaxError, QueryRefused, ResultTooLarge, UserError, WorkerFailed)
+    cls.__name__: cls for cls in (QuerySyntaxError, QueryRefused, ResultTooLarge, UserError, WorkerFailed, NotReady)
 }
 
 
 # -- jobs and answers --------------------------------------------------------
 @dataclass
 class QueryJob:
-    store: str  # path of the generation to read
+    # The generation to read: its directory (embedded store), or a RemoteSpec (graph/remote/spec.py)
+    # naming the server and the state's graphs; the query then runs on the server.
+    store: object
     query: str
     # The protocol's default-graph-uri / named-graph-uri; None = not given.
     default_graphs: list[str] | None = None
@@ -127,7 +129,7 @@ class QueryJob:
 class UpdateCheckJob:
     """The guard's check of a SPARQL Update (answered with its Inspection); nothing is written."""
 
-    store: str  # path of the current generation, opened read-only: Oxigraph's parser needs one
+    store: object  # the current generation (as in QueryJob): Oxigraph's parser needs a read-only store
     update: str
 
 
@@ -136,22 +138,28 @@ class UpdateJob:
     """An inspected SPARQL Update, run on a new generation (opened read-write here), so that it
     runs under the same time limit and in the same sandbox as queries."""
 
-    store: str  # path of the new generation; the server has released it
+    store: str | None  # path of the new generation; the server has released it (None: `data`)
     update: str
     digest: str  # of the text the guard inspected
+    # A remote store's new state as N-Quads and its named graphs (its writer is an in-memory store,
+    # graph/remote/store.py): updated in the worker's own memory and sent back in UpdateCounts.
+    data: bytes | None = None
+    graphs: list[str] = field(default_factory=list)
 
 
 @dataclass
 class UpdateCounts:
     quads_before: int
     quads_after: int
+    data: bytes | None = None  # the updated N-Quads, for an UpdateJob with `data`
+    graphs: list[str] = field(default_factory=list)  # and its named graphs (an empty one has no quads)
 
 
 @dataclass
 class GraphsJob:
     """Named graphs and their sizes, for the service description."""
 
-    store: str
+    store: object
 
 
 @dataclass
@@ -170,17 +178,18 @@ class GraphSizes:
 
 # -- inside a worker ---------------------------------------------------------
 class _Session:
-    """What a worker keeps between jobs: the open generation."""
+    """What a worker keeps between jobs: the open generation (or the remote state's reader)."""
 
     def __init__(self):
         self.path: str | None = None
-        self.store: ox.Store | None = None
+        self.store = None
 
-    def open(self, path: str) -> ox.Store:
-        if path != self.path:
+    def open(self, source):
+        key = source if isinstance(source, str) else source.key
+        if key != self.path:
             self.store = None  # close the old generation first
-            self.store = ox.Store.read_only(path)
-            self.path = path
+            self.store = ox.Store.read_only(source) if isinstance(source, str) else source.open()
+            self.path = key
         return self.store
 
 
@@ -188,7 +197,9 @@ def execute(job, session: _Session):
     if isinstance(job, GraphsJob):
         return _graph_sizes(session.open(job.store))
     if isinstance(job, UpdateCheckJob):
-        return check_update(job.update, session.open(job.store))
+        # A remote store's updates run on an in-memory copy (graph/remote/store.py): the parse
+        # needs only some read-only Oxigraph store, never the server.
+        return check_update(job.update, session.open(job.store) if isinstance(job.store, str) else None)
     if isinstance(job, UpdateJob):
         return _run_update(job)
     inspection = check_query(job.query)  # nothing reaches Oxigraph's evaluator before this
@@ -227,8 +238,13 @@ def execute(job, session: _Session):
 def _run_update(job: UpdateJob) -> UpdateCounts:
     if digest(job.update) != job.digest:
         raise QueryRefused("Oppdateringen er ikke den som ble kontrollert.")
-    store = ox.Store(job.store)
+    in_memory = job.store is None
+    store = ox.Store() if in_memory else ox.Store(job.store)
     try:
+        if in_memory:
+            for name in job.graphs:
+                store.add_graph(ox.NamedNode(name))
+            store.bulk_load(job.data or b"", format=ox.RdfFormat.N_QUADS)
         before = len(store)
         try:
             store.update(job.update)
@@ -236,10 +252,16 @@ def _run_update(job: UpdateJob) -> UpdateCounts:
             raise QuerySyntaxError(f"Ugyldig SPARQL Update: {err}") from None
         except (OSError, RuntimeError, ValueError) as err:  # e.g. DROP GRAPH of a missing graph
             raise UserError(f"SPARQL Update feilet, grafen er uendret: {err}") from None
+        if in_memory:
+            return UpdateCounts(before, len(store), store.dump(format=ox.RdfFormat.N_QUADS), _named(store))
         store.flush()
         return UpdateCounts(before, len(store))
     finally:
         del store  # release the database before the server opens it again
+
+
+def _named(store: ox.Store) -> list[str]:
+    return [g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)]
 
 
 def serialize_graph(triples: list, fmt: RdfFormat, prefixes: dict[str, str]) -> bytes:
@@ -256,7 +278,7 @@ def used_prefixes(triples, prefixes: dict[str, str]) -> dict[str, str]:
     return {p: ns for p, ns in prefixes.items() if any(iri.startswith(ns) for iri in iris)}
 
 
-def _dataset_options(store: ox.Store, job: QueryJob, from_iris: list[str]) -> dict:
+def _dataset_options(store, job: QueryJob, from_iris: list[str]) -> dict:
     protocol = job.default_graphs is not None or job.named_graphs is not None
     known = {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
     if protocol:
@@ -398,7 +420,7 @@ def _solutions_json(variables: list[str], rows, out: _Capped) -> int:
     return count
 
 
-def _graph_sizes(store: ox.Store) -> GraphSizes:
+def _graph_sizes(store) -> GraphSizes:
     counts = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
     graphs = sorted((row["g"].value, int(row["n"].value)) for row in counts)
     total = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
@@ -436,8 +458,10 @@ def _watch_parent() -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def worker_main(fd: int) -> None:
-    isolated = _isolate_network()  # must happen while the process has a single thread
+def worker_main(fd: int, network: bool = False) -> None:
+    # must happen while the process has a single thread; a worker for a remote store needs the
+    # network to reach it (README: the guard is then the wall, and the store's own settings)
+    isolated = False if network else _isolate_network()
     _watch_parent()
     sys.setrecursionlimit(PARSE_RECURSION_LIMIT)
     threading.stack_size(PARSE_STACK_BYTES)
@@ -459,9 +483,9 @@ def _serve(fd: int, isolated: bool) -> None:
             reply = ("ok", execute(job, session))
         except NotAcceptable as err:
             reply = ("not_acceptable", err.kind)
-        except UserError as err:
-            name = type(err).__name__
-            reply = ("error", name if name in _ERRORS else "UserError", str(err))
+        except UserError as err:  # the nearest kind the server knows (a remote store's StoreUnavailable: NotReady)
+            name = next(c.__name__ for c in type(err).__mro__ if c.__name__ in _ERRORS)
+            reply = ("error", name, str(err))
         except Exception as err:  # noqa: BLE001 - reported to the server, never lost
             reply = ("error", "WorkerFailed", f"{type(err).__name__}: {err}")
         conn.send(reply)
@@ -471,16 +495,17 @@ def _serve(fd: int, isolated: bool) -> None:
 _ROOT = str(Path(__file__).resolve().parents[2])
 _BOOT = (
     "import sys; sys.path.insert(0, sys.argv[1]); "
-    "from graph.sparql.pool import worker_main; worker_main(int(sys.argv[2]))"
+    "from graph.sparql.pool import worker_main; worker_main(int(sys.argv[2]), sys.argv[3] == 'net')"
 )
 
 
 class _Worker:
-    def __init__(self):
+    def __init__(self, network: bool = False):
         mine, theirs = socket.socketpair()
         fd = theirs.fileno()
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", _BOOT, _ROOT, str(fd)], pass_fds=(fd,), stdin=subprocess.DEVNULL
+            [sys.executable, "-c", _BOOT, _ROOT, str(fd), "net" if network else "isolated"], pass_fds=(fd,),
+            stdin=subprocess.DEVNULL,
         )
         theirs.close()
         self.conn = Connection(mine.detach())
@@ -509,8 +534,9 @@ class QueryPool:
     `run` blocks its thread, never the event loop: call it from a thread pool.
     """
 
-    def __init__(self, size: int = 2):
+    def __init__(self, size: int = 2, network: bool = False):
         self.size = size
+        self.network = network  # workers keep the network (a remote store); otherwise isolated
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
         self._started = False
@@ -559,7 +585,7 @@ class QueryPool:
                 raise WorkerFailed("Spørringstjenesten er stengt.")
             if not self._started:
                 for _ in range(self.size):
-                    self._idle.put(_Worker())
+                    self._idle.put(_Worker(self.network))
                 self._started = True
         try:
             return self._idle.get(timeout=timeout)
@@ -570,7 +596,7 @@ class QueryPool:
 
     def _replace(self, worker: _Worker) -> _Worker:
         worker.kill()
-        return _Worker()
+        return _Worker(self.network)
 
     def _release(self, worker: _Worker) -> None:
         with self._lock:

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from graph.revision import source_revision
-from graph.store import GraphStore
+from graph.store import open_store
 from search.embedding.backend import load_embedder as load_configured
 from search.index.dense import DenseIndex
 from search.index.lexical import LexicalIndex
@@ -60,7 +60,7 @@ def update_index(settings, progress=print, embedder=None, full: bool = False,
     quiet = progress is None
     progress = progress or (lambda *_: None)
     start = time.perf_counter()
-    store = GraphStore(settings.home)
+    store = open_store(settings)
     reader = store.reader()
     stamp = {"store_generation": store.generation(),
              "source_revision": source_revision(reader, settings.base_iri)}
