@@ -509,6 +509,7 @@ class _Worker:
         )
         theirs.close()
         self.conn = Connection(mine.detach())
+        self.network = network
         self.ready = False
         self.isolated: bool | None = None
 
@@ -519,7 +520,7 @@ class _Worker:
             raise OSError("startet ikke")
         hello = self.conn.recv()
         self.ready, self.isolated = True, hello.get("isolated")
-        if not self.isolated:
+        if not self.isolated and not self.network:  # with a remote store the network is kept on purpose
             _warn_not_isolated()
 
     def kill(self) -> None:
