@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from graph.errors import UserError
+from matching.strategy_links import candidate_strategies  # the same rule; it reads only .index.units
 from search.index.version import SearchIndex
 
 # Calibrated on bench/devset_pairs.json (bench/duplicates_quality.py); see README.
@@ -270,21 +271,6 @@ class StrategyLink:
     semantic: float
     lexical: float
     rank: int  # 1 = the measure's best strategy
-
-
-def candidate_strategies(props: Proposals, row: int, strategies: list[int]) -> list[int]:
-    """Strategies in the measure's own focus area, or in a part of it (4 -> 4-p1, 4-p2)."""
-    units = props.index.units
-    areas = units[row].focus_areas
-    if not areas:
-        return []
-    own = areas[0]
-    out = []
-    for s in strategies:
-        s_areas = units[s].focus_areas
-        if s_areas and (own in s_areas or s_areas[0] in areas):
-            out.append(s)
-    return out
 
 
 def scored_candidates(props: Proposals, row: int, strategies: list[int]) -> list[StrategyLink]:

@@ -22,6 +22,8 @@ from typing import TypeVar
 
 import pyoxigraph as ox
 
+from graph.namespaces import XSD
+
 W3C_FORMATS = "http://www.w3.org/ns/formats/"  # W3C's IRIs for formats (SPARQL service description, VoID)
 IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
 
@@ -260,3 +262,32 @@ def negotiate(accept: str | None, offered: Sequence[F], *, named_only: Collectio
         if q > best_q:
             best, best_q = fmt, q
     return best
+
+
+_XSD_STRING = str(XSD.string)
+
+
+def term_json(term) -> dict:
+    """One RDF term in the SPARQL 1.1 Query Results JSON format (RDF 1.2 triple terms and
+    directional language tags included): the one encoder the workers and the remote store use."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+            if term.direction is not None:
+                out["its:dir"] = str(term.direction)
+        elif term.datatype.value != _XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    return {  # a triple term (RDF 1.2)
+        "type": "triple",
+        "value": {
+            "subject": term_json(term.subject),
+            "predicate": term_json(term.predicate),
+            "object": term_json(term.object),
+        },
+    }

@@ -439,48 +439,32 @@ class Application:
         if revision is None:  # a store written before revisions existed: stamp it first
             with self.store.writer(copy_current=True, action="refresh") as w:
                 revision = stamp_source(w, base)
-        try:
-            out.index = update_index(self.settings, progress=progress, embedder=self._embedder,
-                                     load_embedder=self.embedder).to_json()
-        except Exception as err:  # noqa: BLE001 - reported, and retried on the next write or start
-            log.exception("Søkeindeksen ble ikke oppdatert")
-            out.warnings.append(f"Søkeindeksen ble ikke oppdatert ({err}); det prøves igjen ved neste "
-                                "skriving eller oppstart.")
+        index = _warned(out, "Søkeindeksen", "oppdatert", lambda: update_index(
+            self.settings, progress=progress, embedder=self._embedder, load_embedder=self.embedder))
+        if index is None:
             return out
+        out.index = index.to_json()
         if not with_links:
             return out
         derived: dict[str, list] = {}
-        try:
-            links = infer_links(self.matcher(), progress=progress)
-            derived["inferred"] = links.quads
-            out.inferred = links.summary()
-        except Exception as err:  # noqa: BLE001 - as above
-            log.exception("De utledede lenkene ble ikke oppdatert")
-            out.warnings.append(f"De utledede lenkene ble ikke oppdatert ({err}); det prøves igjen ved neste "
-                                "skriving eller oppstart.")
-        try:
-            lineage = lineage_links(self.matcher(), progress=progress)
-            derived["lineage"] = lineage.quads
-            out.lineage = lineage.summary()
-        except Exception as err:  # noqa: BLE001 - as above
-            log.exception("Årgangskoblingene ble ikke oppdatert")
-            out.warnings.append(f"Årgangskoblingene ble ikke oppdatert ({err}); det prøves igjen ved neste "
-                                "skriving eller oppstart.")
-        if derived:
-            try:
-                self._write_derived(base, revision, derived)
-            except Exception as err:  # noqa: BLE001 - as above
-                log.exception("De utledede grafene ble ikke skrevet")
-                out.inferred = out.lineage = None
-                out.warnings.append(f"De utledede lenkene ble ikke skrevet ({err}); det prøves igjen ved neste "
-                                    "skriving eller oppstart.")
+        links = _warned(out, "De utledede lenkene", "oppdatert", lambda: infer_links(self.matcher(), progress=progress))
+        if links is not None:
+            derived["inferred"], out.inferred = links.quads, links.summary()
+        lineage = _warned(out, "Årgangskoblingene", "oppdatert",
+                          lambda: lineage_links(self.matcher(), progress=progress))
+        if lineage is not None:
+            derived["lineage"], out.lineage = lineage.quads, lineage.summary()
+        if derived and _warned(out, "De utledede lenkene", "skrevet",
+                               lambda: self._write_derived(base, revision, derived)) is None:
+            out.inferred = out.lineage = None
         return out
 
-    def _write_derived(self, base: str, revision: str, derived: dict[str, list]) -> None:
+    def _write_derived(self, base: str, revision: str, derived: dict[str, list]) -> bool:
         """The derived graphs and their stamps in one generation: readers never see new inferred
         links next to old lineage. When another replica wrote first (a remote store), written again
         on top of its write while the sources are still those they were made from; once the sources
-        moved on, the writer that moved them refreshes the derived graphs, and these are dropped."""
+        moved on, the writer that moved them refreshes the derived graphs, and these are dropped
+        (False)."""
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
                 with self.store.writer(copy_current=True, action="refresh") as w:
@@ -488,16 +472,27 @@ class Application:
                         if name in derived:
                             replace_graph(w, graph_iri(base, name), derived[name])
                             stamp_derived(w, base, revision, name)
-                return
+                return True
             except WriteConflict:
                 if attempt == WRITE_ATTEMPTS:
                     raise
                 if source_revision(self.store.reader(), base) != revision:
                     log.info("Kildene endret seg under oppfriskingen; den som endret dem skriver de utledede grafene")
-                    return
+                    return False
                 log.info("Oppfriskingen kolliderte med en annen skriving; prøver igjen")
 
 
 def _graph_label(graph: str) -> str:
     names = {"ALL": "alle grafene", "DEFAULT": "standardgrafen", "NAMED": "alle navngitte grafer"}
     return names.get(graph, f"<{graph}>")
+
+
+def _warned(out: RefreshResult, what: str, done: str, work: Callable):
+    """`work()`, or None when it failed: the failure becomes a warning in `out`, since the write it
+    follows stands, and is retried on the next write or start."""
+    try:
+        return work()
+    except Exception as err:  # noqa: BLE001 - reported, and retried on the next write or start
+        log.exception("%s ble ikke %s", what, done)
+        out.warnings.append(f"{what} ble ikke {done} ({err}); det prøves igjen ved neste skriving eller oppstart.")
+        return None

@@ -294,7 +294,7 @@ def test_defect11_answer_size_limit_in_bytes(app, client):
 def test_a_huge_value_is_refused_before_it_is_encoded(home, monkeypatch):
     """The worker stops at the limit; it does not build the whole answer first."""
     encoded = []
-    monkeypatch.setattr(sparql_pool, "_term_json", lambda term: encoded.append(term) or {})
+    monkeypatch.setattr(sparql_pool, "term_json", lambda term: encoded.append(term) or {})
     store = open_store(Settings(home=home))
     job = QueryJob(store=store.sparql_source(store.generation()), query=GROUP_ALL, max_bytes=5_000)
     with pytest.raises(ResultTooLarge, match="5000 byte") as refused:

@@ -22,7 +22,10 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+from graph.formats import term_json
+from graph.namespaces import XSD
+
+XSD_STRING = str(XSD.string)
 XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 WRAPPED = "urn:x-regiongraf:lexical:"  # + the original datatype IRI
 _LABEL = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-.]*$")
@@ -114,7 +117,7 @@ class Codec:
             return ox.parse_query_results(json.dumps({"head": {}, "boolean": bool(value)}).encode(),
                                           format=ox.QueryResultsFormat.JSON)
         variables, rows = self.rows(doc)
-        bindings = [{k: _json(t) for k, t in row.items()} for row in rows]
+        bindings = [{k: term_json(t) for k, t in row.items()} for row in rows]
         body = json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}}, ensure_ascii=False)
         return ox.parse_query_results(body.encode(), format=ox.QueryResultsFormat.JSON)
 
@@ -125,18 +128,3 @@ def _label(value: str) -> str:
         return value
     return "x" + value.encode().hex()
 
-
-def _json(term) -> dict:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value != XSD_STRING:
-            out["datatype"] = term.datatype.value
-        return out
-    return {"type": "triple", "value": {"subject": _json(term.subject), "predicate": _json(term.predicate),
-                                        "object": _json(term.object)}}

@@ -50,8 +50,8 @@ from graph.formats import (
     RESULTS_JSON,
     TURTLE,
     RdfFormat,
+    term_json,
 )
-from graph.namespaces import XSD
 from graph.sparql.guard import (
     GraphName,
     QueryRefused,
@@ -67,7 +67,6 @@ log = logging.getLogger(__name__)
 # What answers are written in, in the server's order of preference (Accept ties).
 RESULT_FORMATS = RESULTS_FORMATS  # SELECT and ASK
 GRAPH_FORMATS = (TURTLE, NTRIPLES, JSONLD, RDFXML)  # CONSTRUCT and DESCRIBE
-XSD_STRING = str(XSD.string)
 STARTUP_TIMEOUT = 30.0
 # rdflib's parser recurses about 15 frames per triple pattern or nesting level; the worker
 # parses on a thread with a large stack so that a few thousand patterns still fit, and a
@@ -371,30 +370,6 @@ def _limited(results, limit: int, what: str, room):
         yield item
 
 
-def _term_json(term) -> dict:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-            if term.direction is not None:
-                out["its:dir"] = str(term.direction)
-        elif term.datatype.value != XSD_STRING:
-            out["datatype"] = term.datatype.value
-        return out
-    return {  # a triple term (RDF 1.2)
-        "type": "triple",
-        "value": {
-            "subject": _term_json(term.subject),
-            "predicate": _term_json(term.predicate),
-            "object": _term_json(term.object),
-        },
-    }
-
-
 def _text_size(term) -> int:
     if term is None:
         return 0
@@ -413,7 +388,7 @@ def _solutions_json(variables: list[str], rows, out: _Capped) -> int:
         for i, var in enumerate(variables):
             term = row[i]
             if term is not None:
-                binding[var] = _term_json(term)
+                binding[var] = term_json(term)
         out.write((b"," if count else b"") + dumps(binding))
         count += 1
     out.write(b"]}}")
