@@ -15,7 +15,7 @@ AXE := tests/e2e/node_modules/axe-core/axe.min.js
 # The tests that read or write the store, run again with the graph in a real SPARQL server
 # (started by the tests: tests/servers.py). tests/test_remote_store.py runs in `make test`.
 REMOTE_TESTS := tests/test_build.py tests/test_import.py tests/test_sparql.py tests/test_linked_data.py \
-	tests/test_recovery.py tests/test_reviews.py tests/test_catalogue.py tests/test_api.py
+	tests/test_recovery.py tests/test_reviews.py tests/test_catalogue.py tests/test_api.py tests/test_years.py
 
 help:
 	@echo "make run    - sett opp alt, bygg grafen og indeksene, start tjenesten på http://127.0.0.1:8000"

@@ -19,7 +19,7 @@ from graph.names import Names
 from graph.publish.catalogue import DCAT3 as DCAT
 from graph.reviews import REVISION, read_reviews
 from graph.settings import REPO, get_settings
-from graph.store import GraphStore
+from graph.store import open_store
 from graph.years import UnknownYear, lineage_of, newest, resolve_year, year_of, years
 from matching.reviews import Decisions
 from service.application import Application
@@ -40,7 +40,7 @@ def iri(settings, short: str) -> str:
 
 def quads(settings, s=None, p=None, o=None, g=None) -> list[ox.Quad]:
     node = lambda x: ox.NamedNode(x) if isinstance(x, str) else x  # noqa: E731
-    return list(GraphStore(settings.home).reader().quads_for_pattern(node(s), node(p), node(o), node(g)))
+    return list(open_store(settings).reader().quads_for_pattern(node(s), node(p), node(o), node(g)))
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +67,7 @@ def cli(years_home, monkeypatch):
 def test_a_next_year_document_builds_alone_with_the_default_curated_facts(tmp_path):
     settings = make_settings(tmp_path / "home")
     Application(settings).build([EDITION], refresh=False)
-    reader = GraphStore(settings.home).reader()
+    reader = open_store(settings).reader()
     assert years(reader) == ["2026"]
     plan = iri(settings, "plan/oslofjord-plan-2021")
     assert {q.object.value for q in quads(settings, plan, RG + "focusArea")} == {iri(settings, "focus-area/2026-5.4")}
@@ -79,7 +79,7 @@ def test_a_next_year_document_builds_alone_with_the_default_curated_facts(tmp_pa
 def test_two_years_build_together_and_curated_facts_hold_for_both(tmp_path):
     settings = make_settings(tmp_path / "home")
     Application(settings).build([DOC, EDITION], refresh=False)
-    reader = GraphStore(settings.home).reader()
+    reader = open_store(settings).reader()
     assert years(reader) == ["2025", "2026"] and newest(reader) == "2026"
     names = {q.graph_name.value for q in reader.quads_for_pattern(None, None, None, None)}
     assert {str(graph_iri(settings.base_iri, f"programme-{y}")) for y in ("2025", "2026")} <= names
@@ -95,11 +95,11 @@ def test_a_focus_area_number_no_year_has_is_refused_with_what_there_is(tmp_path)
     settings = make_settings(tmp_path / "home", curated=curated)
     with pytest.raises(UserError, match=r"innsatsområde 5\.9 .* dokumentet for 2026 .* 5\.4, 5\.5"):
         Application(settings).build([EDITION], refresh=False)
-    assert GraphStore(settings.home).generation() is None  # nothing written
+    assert open_store(settings).generation() is None  # nothing written
 
 
 def test_years_are_read_off_the_graph_and_iris(built_home):
-    reader = GraphStore(built_home.home).reader()
+    reader = open_store(built_home).reader()
     assert resolve_year(reader, None) == "2025" == resolve_year(reader, " 2025 ")
     with pytest.raises(UnknownYear, match="Årene i grafen: 2025"):
         resolve_year(reader, "2024")
@@ -111,7 +111,7 @@ def test_years_are_read_off_the_graph_and_iris(built_home):
 
 # -- defaults to the newest year ---------------------------------------------------------------
 def test_a_theme_number_means_the_newest_year_unless_a_year_is_given(years_home):
-    names = Names.of(GraphStore(years_home.home))
+    names = Names.of(open_store(years_home))
     assert names.focus_area("5.4").id == iri(years_home, "focus-area/2026-5.4")
     assert names.focus_area("5.4", "2025").id == iri(years_home, "focus-area/2025-5.4")
     assert names.focus_area("focus-area/2025-5.4".rsplit("/", 1)[-1]).id.endswith("2025-5.4")
@@ -175,7 +175,7 @@ def test_lineage_is_a_derived_graph_with_revisions_replacements_confidence_and_r
         assert 0.0 <= float(props[SSSOM + "confidence"]) <= 1.0 and props[SSSOM + "comment"].startswith("Slått sammen")
     trap = iri(years_home, "measure/2026-5.2.1-2")  # new, on the key of a dropped measure
     assert not quads(years_home, trap, PROV + "wasRevisionOf", None, g)
-    reader = GraphStore(years_home.home).reader()
+    reader = open_store(years_home).reader()
     assert Application(years_home).lagging() is None
     from graph.revision import derived_revision, source_revision
     assert derived_revision(reader, years_home.base_iri, "lineage") == source_revision(reader, years_home.base_iri)
@@ -183,7 +183,7 @@ def test_lineage_is_a_derived_graph_with_revisions_replacements_confidence_and_r
 
 def test_a_lineage_graph_that_lags_is_caught_up(years_home, embedder, tmp_path):
     settings = copy_home(years_home, tmp_path / "home")
-    store = GraphStore(settings.home)
+    store = open_store(settings)
     with store.writer(copy_current=True, action="test") as w:
         w.remove_graph(ox.NamedNode(str(graph_iri(settings.base_iri, "lineage"))))
     app = Application(settings, embedder)
@@ -211,7 +211,7 @@ def test_staff_accept_and_reject_lineage_links_and_decisions_win(years_home, emb
     lineage = str(graph_iri(settings.base_iri, "lineage"))
     assert not quads(settings, iri(settings, reworded[1]), PROV + "wasRevisionOf", None, lineage)
     # Lineage decisions are not decisions on duplicate pairs.
-    every = read_reviews(GraphStore(settings.home).reader(), settings.base_iri)
+    every = read_reviews(open_store(settings).reader(), settings.base_iri)
     assert len(Decisions(every)) == 0 and len(Decisions(every, lineage=True)) == 2
 
 
@@ -298,7 +298,7 @@ def test_the_catalogue_describes_the_years_as_a_dataset_series(years_home, embed
 
 
 def test_lineage_of_reads_both_directions(years_home):
-    reader = GraphStore(years_home.home).reader()
+    reader = open_store(years_home).reader()
     after = lineage_of(reader, years_home.base_iri, iri(years_home, "measure/2025-4.1-3"))["after"]
     assert {x["id"] for x in after} == {iri(years_home, "measure/2026-4.1-3"), iri(years_home, "measure/2026-4.1-4")}
     assert {x["status"] for x in after} == {"split"} and all(0 < x["confidence"] <= 1 for x in after)
@@ -307,7 +307,7 @@ def test_lineage_of_reads_both_directions(years_home):
 def test_the_sparql_page_offers_lineage_examples_that_answer(years_home):
     from api.pages.sparql_page import examples
 
-    reader = GraphStore(years_home.home).reader()
+    reader = open_store(years_home).reader()
     extra = examples(years_home.base_iri, several_years=True)[len(examples(years_home.base_iri)):]
     assert len(extra) == 2
     for title, query in extra:
