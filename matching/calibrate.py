@@ -1,18 +1,19 @@
 """`regiongraf calibrate`: refit the overlap confidence with the staff's decisions as judged data.
 
-The fitting itself belongs to the overlap scorer (matching/overlap.py), which owns the
-features, the judged tuning set (bench/overlap/) and the held-out split. This module only
-hands it the reviewed pairs, through one small interface:
+    calibrate(decisions, matcher) -> Calibration      nothing is saved here (Calibration.save)
 
-    matching.overlap.fit_overlap_calibrator(extra_pairs) -> (calibrator, figures)
+The reviewed pairs (matching/reviews.py: accepted = worth coordinating, rejected = not) get the
+overlap model's features in the home's own index, each pair in the view of its programme year
+(matching/years.py), and are added to the shipped judged examples (bench/overlap/ tune split
+and bench/devset_pairs.json); matching/confidence.py fits as it does for the shipped file.
 
-    extra_pairs  [{"a": IRI, "b": IRI, "label": 1 | 0, "decision": "accept" | "reject",
-                   "source": "review", "by", "date"}]   the active decisions (matching/reviews.py)
-    calibrator   a search.calibration.Calibrator (anything with to_json(); save(path) if it has it)
-    figures      held-out figures before and after adding the pairs:
-                 {"before": {metric: number}, "after": {metric: number}, ...}
-
-Until the scorer provides that function, `calibrate` says so plainly and changes nothing.
+Figures before and after, all on data the model being scored was not fitted on:
+- the staff's pairs: "before" is the model fitted without any review (the shipped one);
+  "after" is out of fold: the reviews are cut in up to FOLDS parts and each part is scored by a
+  model fitted on the judged examples and the other parts, with that model's own overlap cut;
+- the judged partner lists: each list is scored by a model fitted without it, without and
+  with the reviews (do the staff's decisions carry over to other lists, or only fit theirs?).
+Precision and recall are at the overlap cut (a pair listed as duplicate or overlap).
 """
 
 from __future__ import annotations
@@ -21,15 +22,26 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from graph.errors import UserError
-from matching import overlap
+from matching.confidence import (
+    NOT_FOR_CALIBRATION,
+    Examples,
+    examples_from_judgments,
+    fit_overlap_calibrator,
+    shipped_examples,
+)
 from matching.reviews import Decisions, judged_pairs
+from matching.years import unit_year
+from search.calibration import brier, precision_recall
 
-FIT_FUNCTION = "fit_overlap_calibrator"
+FOLDS = 5
+REVIEWS = "reviews"
 
 
-class CalibrationUnavailable(UserError):
-    """The overlap scorer cannot be refitted (yet)."""
+class NothingToCalibrate(UserError):
+    """No active decision on a pair whose nodes are both in the index."""
 
 
 @dataclass
@@ -37,6 +49,7 @@ class Calibration:
     calibrator: object
     figures: dict
     pairs: list[dict]
+    skipped: int = 0  # decisions on nodes no longer in the index (dormant, not lost)
     saved: str | None = None
 
     def summary(self) -> dict:
@@ -44,38 +57,99 @@ class Calibration:
             "reviewed_pairs": len(self.pairs),
             "accepted": sum(1 for p in self.pairs if p["label"] == 1),
             "rejected": sum(1 for p in self.pairs if p["label"] == 0),
+            "skipped": self.skipped,
             "figures": self.figures,
+            "cuts": dict(getattr(self.calibrator, "cuts", {})),
             "saved": self.saved,
         }
 
     def save(self, path: Path) -> str:
-        path = Path(path)
-        if hasattr(self.calibrator, "save"):
-            self.calibrator.save(path)
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            data = self.calibrator.to_json() if hasattr(self.calibrator, "to_json") else self.calibrator
-            path.write_text(json.dumps(data, ensure_ascii=False, indent=1))
+        self.calibrator.save(Path(path))
         self.saved = str(path)
         return self.saved
 
 
-def fit_function():
-    fit = getattr(overlap, FIT_FUNCTION, None)
-    if fit is None:
-        raise CalibrationUnavailable(
-            f"Overlappskåren kan ikke kalibreres i denne versjonen: matching.overlap.{FIT_FUNCTION} finnes ikke "
-            "ennå (den kommer med den kalibrerte overlappsberegningen). Ingenting er endret; vurderingene ligger "
-            "trygt i grafen og blir med når funksjonen finnes.")
-    return fit
-
-
-def calibrate(decisions: Decisions, fit=None) -> Calibration:
-    """Refit with the reviewed pairs added to the judged tuning data; nothing is saved here."""
-    fit = fit or fit_function()
+def calibrate(decisions: Decisions, matcher) -> Calibration:
+    """Refit with the reviewed pairs added to the judged tuning data, and the figures before and
+    after. Raises NothingToCalibrate when no decision can be used."""
     pairs = judged_pairs(decisions)
-    calibrator, figures = fit(pairs)
-    return Calibration(calibrator, dict(figures or {}), pairs)
+    row_of = matcher.index.row_of
+    usable = [p for p in pairs if p["a"] in row_of and p["b"] in row_of]
+    if not usable:
+        raise NothingToCalibrate(
+            "Ingen vurderte par å kalibrere med" + (f" ({len(pairs)} vurderinger gjelder noder som ikke finnes i "
+                                                    "søkeindeksen nå)" if pairs else "") +
+            ". Godta eller avvis foreslåtte par med 'regiongraf review A B --accept|--reject' først.")
+    extra = review_examples(matcher, usable)
+    base = shipped_examples()
+    calibrator = fit_overlap_calibrator(extra, base=base, note=f"{len(extra)} vurderte par fra personalet")
+    without = fit_overlap_calibrator(base=base)  # the shipped model: never fitted on reviews
+    figures = {
+        "before": {**_scores("personalets par", without.predict(extra.X), extra.y, without.cuts["overlap"]),
+                   **_lists(base, None)},
+        "after": {**_reviews_out_of_fold(base, extra), **_lists(base, extra)},
+    }
+    return Calibration(calibrator, figures, usable, skipped=len(pairs) - len(usable))
+
+
+def review_examples(matcher, pairs: list[dict]) -> Examples:
+    """The reviewed pairs as examples, each with the features of its programme year's view."""
+    units, row_of = matcher.index.units, matcher.index.row_of
+    by_year: dict[str | None, dict[frozenset, str]] = {}
+    for p in pairs:
+        ua, ub = units[row_of[p["a"]]], units[row_of[p["b"]]]
+        year = unit_year(ua) or unit_year(ub)
+        by_year.setdefault(year, {})[frozenset((p["a"], p["b"]))] = "overlap" if p["label"] == 1 else "none"
+    parts = [examples_from_judgments(matcher.commitments(year), labels, group=REVIEWS)
+             for year, labels in by_year.items()]
+    return Examples.concat(parts)
+
+
+def _reviews_out_of_fold(base: Examples, extra: Examples) -> dict:
+    folds = np.arange(len(extra)) % min(FOLDS, len(extra))
+    probs, cut_hits = np.zeros(len(extra)), np.zeros(len(extra), dtype=bool)
+    for f in np.unique(folds):
+        test = folds == f
+        train = _subset(extra, ~test)
+        cal = fit_overlap_calibrator(train, base=base)
+        probs[test] = cal.predict(extra.X[test])
+        cut_hits[test] = probs[test] >= cal.cuts["overlap"]
+    return _scores("personalets par", probs, extra.y, None, cut_hits)
+
+
+def _lists(base: Examples, extra: Examples | None) -> dict:
+    """Each judged partner list scored by a model fitted without it (with `extra` in training)."""
+    groups = np.array(base.group)
+    probs, hits = [], []
+    labels = []
+    for g in dict.fromkeys(base.group):
+        if g in NOT_FOR_CALIBRATION:
+            continue
+        test = groups == g
+        train = [_subset(base, ~test)] + ([extra] if extra is not None else [])
+        cal = fit_overlap_calibrator(train[1:], base=train[0])
+        p = cal.predict(base.X[test])
+        probs.append(p)
+        hits.append(p >= cal.cuts["overlap"])
+        labels.append(base.y[test])
+    if not probs:
+        return {}
+    return _scores("de vurderte partnerlistene", np.concatenate(probs), np.concatenate(labels), None,
+                   np.concatenate(hits))
+
+
+def _scores(what: str, probs: np.ndarray, y: np.ndarray, cut: float | None, hits: np.ndarray | None = None) -> dict:
+    hits = probs >= cut if hits is None else hits
+    precision, recall, _ = precision_recall(hits.astype(float), y, 0.5)
+    return {f"{what}: presisjon": round(precision, 3), f"{what}: dekning": round(recall, 3),
+            f"{what}: Brier": round(brier(probs, y), 4)}
+
+
+def _subset(ex: Examples, keep: np.ndarray) -> Examples:
+    keep = np.asarray(keep, dtype=bool)
+    return Examples(ex.X[keep], ex.y[keep], ex.weight[keep], [g for g, k in zip(ex.group, keep, strict=True) if k],
+                    [k for k, m in zip(ex.keys, keep, strict=True) if m] if ex.keys else [],
+                    ex.duplicate[keep] if ex.duplicate is not None else None)
 
 
 def figures_table(figures: dict) -> list[str]:

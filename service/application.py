@@ -260,17 +260,17 @@ class Application:
         old, new, _ = pick_years(self.store.reader(), old, new)  # bad years before loading anything
         return diff_years(self.matcher(), old, new)
 
-    def calibrate(self, *, save: bool = True, fit=None, progress: Progress = None) -> Calibration:
+    def calibrate(self, *, save: bool = True, progress: Progress = None) -> Calibration:
         """Refit the overlap confidence with the active decisions added to the judged data.
 
         With `save`, the calibrator is written to $REGIONGRAF_HOME/calibration/overlap.json and
         the inferred links are recomputed so that their confidences follow.
-        Raises CalibrationUnavailable while the scorer has no fitting function.
+        Raises NothingToCalibrate when no decision is on a pair of nodes in the index.
         """
         progress = progress or _quiet
         decisions = Decisions(self.reviews())
         progress(f"Kalibrerer overlappskåren med {len(decisions)} vurderte par ...")
-        outcome = calibrate(decisions, fit)
+        outcome = calibrate(decisions, self.matcher())
         if save:
             with self._writing:
                 outcome.save(self.settings.home / "calibration" / "overlap.json")

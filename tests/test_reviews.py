@@ -277,21 +277,31 @@ def test_cli_review_verb(partner_home, tmp_path, monkeypatch):
 
 
 def test_calibrate_refits_with_the_reviewed_pairs(reviewed, monkeypatch, tmp_path):
-    from matching import overlap
+    """Defect: `calibrate` answered "the scorer has no fitting function" and changed nothing. Now it
+    refits with the three decisions, prints figures before and after, and the saved calibrator is
+    the one the home uses from then on."""
+    from matching.confidence import home_calibrator_path, load_calibrator
 
-    out = cli(reviewed, monkeypatch, "calibrate")  # the scorer has no fitting function on this branch
-    if not hasattr(overlap, "fit_overlap_calibrator"):
-        assert out.exit_code == 1 and "fit_overlap_calibrator" in out.output and "Ingenting er endret" in out.output
-    seen = {}
-
-    def fake_fit(extra_pairs):
-        seen["pairs"] = extra_pairs
-        return {"weights": [1.0]}, {"before": {"precision": 0.8, "ece": 0.1}, "after": {"precision": 0.85, "ece": 0.07}}
-
-    monkeypatch.setattr(overlap, "fit_overlap_calibrator", fake_fit, raising=False)
     out = cli(reviewed, monkeypatch, "calibrate", "--dry-run")
     assert out.exit_code == 0, out.output
-    assert "3 (2 godtatt, 1 avvist)" in out.output and "0.800" in out.output and "0.850" in out.output
-    assert {(p["a"].rsplit("/", 1)[-1], p["label"]) for p in seen["pairs"]} == {
-        ("2025-5.1.1-15", 0), ("2025-2.1-1", 1), ("eksempel-fylkeskommune-ef-16", 1)}
+    assert "3 (2 godtatt, 1 avvist)" in out.output and "Ikke lagret" in out.output
+    assert "personalets par: presisjon" in out.output and "de vurderte partnerlistene: dekning" in out.output
     assert not (reviewed.home / "calibration").exists()
+
+    home = copy_home(reviewed, tmp_path / "home")
+    out = cli(home, monkeypatch, "calibrate", "--json")
+    assert out.exit_code == 0, out.output
+    summary = json.loads(out.output[out.output.index("{"):])
+    assert (summary["reviewed_pairs"], summary["accepted"], summary["rejected"]) == (3, 2, 1)
+    assert set(summary["figures"]["before"]) == set(summary["figures"]["after"])
+    assert all(0 <= v <= 1 for part in summary["figures"].values() for v in part.values())
+    saved = load_calibrator(home)
+    assert summary["saved"] == str(home_calibrator_path(home)) and saved.meta["groups"]["reviews"] == 3
+    assert 0 < saved.cuts["overlap"] < 1
+
+
+def test_calibrate_without_decisions_says_so_and_changes_nothing(partner_home, monkeypatch, tmp_path):
+    home = copy_home(partner_home, tmp_path / "home")
+    out = cli(home, monkeypatch, "calibrate")
+    assert out.exit_code == 1 and "Ingen vurderte par" in out.output and "regiongraf review" in out.output
+    assert "Traceback" not in out.output and not (home.home / "calibration").exists()
