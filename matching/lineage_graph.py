@@ -137,6 +137,7 @@ def lineage_quads(base: str, found: list[Comparison], started: str) -> list[ox.Q
         "Items of consecutive programme years linked within their kind: staff decisions first, then the "
         "same words (anchors, which split both documents into hunks), then one-to-one links by a calibrated "
         f"logistic model over centred e5 cosine, shared stems, same hunk and same group (at least {CUT}), "
+        "kept in document order within a hunk and place, "
         f"then merges and splits (at least {ATTACH_CUT}). matching/lineage.py", lang="en"))
     add(activity, PROV.startedAtTime, _lit(started, XSD.dateTime))
     add(activity, PROV.endedAtTime, _lit(now, XSD.dateTime))

@@ -113,6 +113,35 @@ def test_two_into_one_is_merged_and_one_into_two_is_split():
     assert got[(("2025-4.1-3",), ("2026-4.1-2", "2026-4.1-3"))] == "split"
 
 
+def test_rewritten_neighbours_in_one_hunk_are_linked_in_document_order():
+    """Two adjacent bullets of one group, both rewritten, between the same two unchanged ones: each
+    rewrite borrows words from the other bullet, so the most probable pair first crosses the links.
+    Order decides who is whose (matching/lineage.py, step 3)."""
+    tickets = "Samordne billettstruktur for kollektivtransport på tvers av fylkesgrenser og transportformer."
+    zones = "Felles soneinndeling for kollektivtransport slik at korte reiser blir mer attraktive."
+    tickets_new = "Felles billett for kollektivtransport på tvers av fylkene, slik at reiser blir enklere."
+    zones_new = "Like takstsoner på tvers av fylkesgrenser og transportformer, slik at korte reiser lønner seg."
+    old = [item("2025", "4.1-1", BUS, line=1), item("2025", "4.1-2", tickets, line=2),
+           item("2025", "4.1-3", zones, line=3), item("2025", "4.1-4", RAIL, line=4)]
+    new = [item("2026", "4.1-1", BUS, line=1), item("2026", "4.1-2", tickets_new, line=2),
+           item("2026", "4.1-3", zones_new, line=3), item("2026", "4.1-4", RAIL, line=4)]
+    ctx = context({i.id: i.text for i in old + new})
+    greedy = lineage._Linker(old, new, ctx)  # steps 1-3 without the order: these texts must cross
+    greedy.pairs.set_hunks(greedy.anchors())
+    greedy.one_to_one()
+    assert {(x.old.line, x.new.line) for x in greedy.links if x.how == "model"} == {(2, 3), (3, 2)}, \
+        "the texts no longer make greedy linking cross; the test needs texts that do"
+    comparison = compare(old, new, ctx)
+    assert statuses(comparison) == {
+        (("2025-4.1-1",), ("2026-4.1-1",)): "unchanged", (("2025-4.1-2",), ("2026-4.1-2",)): "reworded",
+        (("2025-4.1-3",), ("2026-4.1-3",)): "reworded", (("2025-4.1-4",), ("2026-4.1-4",)): "unchanged"}
+    pairs = lineage._Pairs(old, new, ctx)
+    pairs.set_hunks([(old[0], new[0]), (old[3], new[3])])
+    for link in comparison.links:  # each link carries the probability of its own pair
+        if link.how == "model":
+            assert link.confidence == pytest.approx(pairs.p(link.old, link.new))
+
+
 def test_an_unchanged_item_is_never_split_by_a_close_new_neighbour():
     """The trap of the editions: a new measure right under an unchanged one, on the same theme."""
     nature = "Felles tilnærming til naturregnskap, potensielt koordinert gjennom en sentral instans."
