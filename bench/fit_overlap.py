@@ -1,9 +1,10 @@
 """Fit the shipped overlap calibrator: `python -m bench.fit_overlap`.
 
-Builds (or reuses, see bench/overlap_data.py) the tune home (the document and the four tune
-lists) and the dev home (the document and data/partners/eksempel-fylke.csv), turns their
-candidate pairs into examples labelled by bench/overlap/judged_tune.json and
-bench/devset_pairs.json (matching/confidence.py says how), fits, and writes
+Builds (or reuses, see bench/overlap_data.py) the tune homes (the document and the four tune
+lists; the document and the two tune2 lists) and the dev home (the document and
+data/partners/eksempel-fylke.csv), turns their candidate pairs into examples labelled by
+bench/overlap/judged_tune.json, judged_tune2.json and bench/devset_pairs.json
+(matching/confidence.py says how), fits, and writes
 matching/data/overlap_calibrator.json and matching/data/overlap_examples.json.
 The report split is never read here.
 """
@@ -17,18 +18,20 @@ from pathlib import Path
 from bench.overlap_data import Judged, homes_dir, prepare_home
 from search.calibration import choose_cut
 
+TUNE_SPLITS = ("tune", "tune2")  # tune2: two more lists (English, a state administrator), bench/overlap/README.md
 IMPLEMENTS_PRECISION = 0.8  # 0.9 is reached only by the single most confident link on this set
 
 
-def tune_examples(root: Path, commitments=None):
-    """Examples from the tune home (judged_tune.json) and the dev home (devset_pairs.json).
+def tune_examples(root: Path, commitments=None, splits: tuple[str, ...] = TUNE_SPLITS):
+    """Examples from the tune homes (judged_tune.json, judged_tune2.json) and the dev home
+    (devset_pairs.json).
     `commitments(settings, index)` makes the overlap finder (default: the product's)."""
     from matching.confidence import Examples, examples_from_judgments
     from matching.overlap import Commitments
     from search.index.version import SearchIndex
 
     parts = []
-    for split in ("tune", "dev"):
+    for split in (*splits, "dev"):
         settings = prepare_home(split, root / split)
         index = SearchIndex.load(settings.index_dir)
         com = commitments(settings, index) if commitments else Commitments(index)
@@ -80,8 +83,8 @@ def main() -> None:
         examples = tune_examples(root=root)
     EXAMPLES.parent.mkdir(parents=True, exist_ok=True)
     EXAMPLES.write_text(json.dumps(examples.to_json(), ensure_ascii=False, separators=(",", ":")))
-    cal = fit_overlap_calibrator(base=examples, extra=[],
-                                 note="shipped: bench/overlap/judged_tune.json + bench/devset_pairs.json")
+    note = "shipped: bench/overlap/judged_tune.json + judged_tune2.json + bench/devset_pairs.json"
+    cal = fit_overlap_calibrator(base=examples, extra=[], note=note)
     cal.save(SHIPPED)  # first without the implements cut: the strategy candidates are scored with it
     with tempfile.TemporaryDirectory(prefix="rg-fit-") as tmp:
         conf, labels = strategy_examples(homes_dir() or Path(tmp))

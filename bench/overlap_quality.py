@@ -1,7 +1,7 @@
 """Overlaps staff can trust: held-out quality of the overlap model on the judged partner lists.
 
-For each split (tune, report) a fresh home gets the 2025 document and ALL four partner lists of
-the split, each imported as its own actor (bench/overlap_data.py). Every method is then asked
+For each split (report; tune and tune2) a fresh home gets the 2025 document and ALL partner lists
+of the split, each imported as its own actor (bench/overlap_data.py). Every method is then asked
 for its cross-actor pairs, and compared with bench/overlap/judged_<split>.json:
 
 - precision / recall of the listed pairs: the pairs a method proposes (for the overlap model:
@@ -16,11 +16,14 @@ for its cross-actor pairs, and compared with bench/overlap/judged_<split>.json:
 
 Methods:
 - **new**: the product (matching/overlap.py): hybrid candidates with stored passage vectors,
-  the shipped calibrator (fitted on the tune split only);
+  language-neutral vectors (search/language.py), the shipped calibrator (fitted on the tune
+  splits only);
 - **new, query vectors**: the same, but the dense side embeds each text as a query (refitted on
-  the tune split the same way);
+  the tune splits the same way);
 - **new, dense-only / BM25-only candidates**: candidates and ranks from one retriever (refitted);
-- **old scoring**: the previous code path (bench/old_overlap.py: dense kNN over measures and
+- **previous model**: the product as it was before tune2 and language neutrality: the stored
+  vectors as they are, fitted on the first tune split only;
+- **old scoring**: the first code path (bench/old_overlap.py: dense kNN over measures and
   initiatives, mean of centred cosine and shared terms, threshold 0.34);
 - **plain search**: the item's text as a query to `Searcher.search` (hybrid, query
   understanding on), top 3 hits of other actors, all three proposed.
@@ -28,12 +31,15 @@ Methods:
 The report split is the held-out one; the tune rows are in-sample for the new methods (their
 calibrators were fitted there) and are written to the JSON only.
 
+`--split tune,tune2` runs only those splits (tuning without touching the report split).
+
 Also checked: the document's literal duplicates (measure/2025-5.1.1-8 and -27) among the top 3
 pairs of `regiongraf duplicates`, and the duplicate kind against the pairs judged duplicate.
 """
 
 from __future__ import annotations
 
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -43,12 +49,13 @@ import numpy as np
 from bench.overlap_data import Judged, homes_dir, prepare_home
 from bench.report import write
 
-SPLITS = ("report", "tune")
+SPLITS = ("report", "tune", "tune2")
 VARIANTS = {
     "new (hybrid, passage vectors)": {},
     "new, dense side embeds the text as a query": {"query": True},
     "new, dense-only candidates": {"mode": "dense"},
     "new, BM25-only candidates": {"mode": "bm25"},
+    "previous model (stored vectors as they are, fitted on tune only)": {"neutral": False, "splits": ("tune",)},
 }
 LITERAL_DUPLICATE = ("measure/2025-5.1.1-8", "measure/2025-5.1.1-27")
 
@@ -162,7 +169,9 @@ def variant_matcher(settings, index, calibrator, options: dict, embedder):
     if options.get("query"):
         retrieval["query_vectors"] = query_vectors(index, embedder)
     matcher = Matcher(settings, index)
-    matcher.com = Commitments(index, calibrator, retrieval)
+    # every year view of the matcher derives from all_com (matching/years.py): replace it there
+    matcher.all_com = matcher.com = Commitments(index, calibrator, retrieval, neutral=options.get("neutral", True))
+    matcher._by_year = {}
     return matcher
 
 
@@ -172,8 +181,8 @@ def fit_variant(root: Path, options: dict, embedder):
     from bench.fit_overlap import tune_examples
     from matching.confidence import fit_overlap_calibrator
 
-    examples = tune_examples(root, lambda settings, index: variant_matcher(settings, index, None, options,
-                                                                           embedder).com)
+    make = lambda settings, index: variant_matcher(settings, index, None, options, embedder).com  # noqa: E731
+    examples = tune_examples(root, make, **({"splits": options["splits"]} if "splits" in options else {}))
     return fit_overlap_calibrator(base=examples, extra=[], note=f"variant {options}")
 
 
@@ -196,7 +205,7 @@ def duplicate_kind(pairs_json, judged: Judged) -> dict:
     return {"printed": len(printed), "tp": tp, "judged_duplicates": len(truth)}
 
 
-def run(root: Path) -> tuple[list[dict], dict]:
+def run(root: Path, splits: tuple[str, ...] = SPLITS) -> tuple[list[dict], dict]:
     from bench.fixtures import load_embedder
     from matching.confidence import load_calibrator
     from matching.matcher import Matcher
@@ -205,13 +214,13 @@ def run(root: Path) -> tuple[list[dict], dict]:
 
     embedder = None
     homes = {}
-    for split in SPLITS:
+    for split in splits:
         homes[split] = prepare_home(split, root / split, embedder)
-    embedder = load_embedder(homes["report"])
+    embedder = load_embedder(homes[splits[0]])
     rows, extra = [], {"splits": {}, "seconds": {}}
     calibrators = {name: (load_calibrator() if not opts else fit_variant(root, opts, embedder))
                    for name, opts in VARIANTS.items()}
-    for split in SPLITS:
+    for split in splits:
         settings = homes[split]
         index = SearchIndex.load(settings.index_dir)
         judged = Judged(split, index, settings.base_iri)
@@ -245,16 +254,24 @@ def run(root: Path) -> tuple[list[dict], dict]:
     return rows, extra
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    splits = SPLITS
+    if "--split" in argv:
+        splits = tuple(argv[argv.index("--split") + 1].split(","))
+        if not set(splits) <= set(SPLITS):
+            raise SystemExit(f"--split: choose among {', '.join(SPLITS)}")
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="rg-ovq-") as tmp:
-        rows, extra = run(homes_dir() or Path(tmp))
+        rows, extra = run(homes_dir() or Path(tmp), splits)
     extra["total_seconds"] = round(time.perf_counter() - start, 1)
     cols = ("split", "method", "precision", "precision_strict", "recall", "top3", "top3_proposed",
             "unrelated_unpaired", "proposed", "tp", "fp", "unjudged", "ece", "brier")
-    shown = [{c: r.get(c) for c in cols} for r in rows if r["held_out"]]
-    write("overlap_quality", "Overlapp: presisjon, dekning og topp-3 på holdt-ut data (report-splitten)",
-          shown, {**extra, "all_rows": rows})
+    held_out = "report" in splits
+    shown = [{c: r.get(c) for c in cols} for r in rows if r["held_out"] or not held_out]
+    title = ("Overlapp: presisjon, dekning og topp-3 på holdt-ut data (report-splitten)" if held_out else
+             "Overlapp på tuningdata (i utvalget: ikke tall å rapportere)")
+    write("overlap_quality" if held_out else "overlap_quality_tune", title, shown, {**extra, "all_rows": rows})
     for split, info in extra["splits"].items():
         print(f"{split}: dokumentets bokstavelige duplikat (5.1.1-8/-27) er par nr. {info['literal_duplicate_rank']} "
               f"i `duplicates`; duplikat-typen: {info['duplicate_kind']}")

@@ -2,8 +2,8 @@
 
 The shipped calibrator (`matching/data/overlap_calibrator.json`) is a search.calibration
 Calibrator over the features of matching/features.py, fitted by `python -m bench.fit_overlap`
-on the judged tune split (bench/overlap/judged_tune.json, its four partner lists imported into
-one home) and on bench/devset_pairs.json, and never on the report split. Its examples ship
+on the judged tune splits (bench/overlap/judged_tune.json and judged_tune2.json, each split's
+partner lists imported into one home) and on bench/devset_pairs.json, and never on the report split. Its examples ship
 beside it (`overlap_examples.json`) so that a home can refit with more judged pairs:
 `fit_overlap_calibrator(extra)`, which `regiongraf calibrate` calls with the staff's reviews
 and saves to `$REGIONGRAF_HOME/calibration/overlap.json`; a home file, when present, wins over

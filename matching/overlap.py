@@ -15,9 +15,11 @@ with all pairs.
 **Confidence.** Each candidate pair gets the features of matching/features.py (centred cosine,
 BM25 both ways, shared terms, the hybrid ranks both ways, shared focus area or mentions, the
 kinds) and `confidence` = the calibrated probability that staff would call the pair worth
-coordinating (matching/confidence.py; fitted on bench/overlap/judged_tune.json and
-bench/devset_pairs.json). A pair's confidence does not depend on who asks: duplicates,
-similar, the node pages, the inferred links and the gaps' suggestions all read it here.
+coordinating (matching/confidence.py; fitted on bench/overlap/judged_tune.json,
+judged_tune2.json and bench/devset_pairs.json). The dense side (candidates and the cosine)
+reads language-neutral vectors (search/language.py), so an English list is paired by what it
+says. A pair's confidence does not depend on who asks: duplicates, similar, the node pages,
+the inferred links and the gaps' suggestions all read it here.
 
 **Kinds.** `overlap` when confidence >= the cut chosen for precision 0.9 (cuts["overlap"]);
 `duplicate` when it is also above cuts["duplicate"] and the two say nearly the same words both
@@ -41,6 +43,7 @@ from matching.features import NAMES, PROPOSALS, FeatureSpace, same_words
 from search.batch import BatchRetriever
 from search.index.units import UNIT_TYPES
 from search.index.version import SearchIndex
+from search.language import language_neutral, language_of
 
 COMMITMENTS = UNIT_TYPES  # every kind that is indexed is a commitment that can be paired
 K = 20  # candidates per query among other owners' commitments
@@ -67,6 +70,13 @@ class Pair:
 
     def feature(self, name: str) -> float:
         return float(self.features[NAMES.index(name)])
+
+
+def language_neutral_index(index: SearchIndex) -> SearchIndex:
+    """The index with language-neutral vectors (search/language.py): an English item is paired
+    by what it says, not by being English. The index itself when every text is Norwegian."""
+    vectors = language_neutral(index.vectors, [language_of(u.index_text) for u in index.units])
+    return index if vectors is index.vectors else index.with_vectors(vectors)
 
 
 def unit_text(unit) -> str:
@@ -168,10 +178,15 @@ class Commitments:
     """The commitments of one index version, with what finding and scoring pairs needs."""
 
     def __init__(self, index: SearchIndex, calibrator=None, retrieval: dict | None = None,
-                 keep: np.ndarray | None = None, retriever: BatchRetriever | None = None):
+                 keep: np.ndarray | None = None, retriever: BatchRetriever | None = None,
+                 neutral: bool = True):
         """`retrieval`: options of search.batch.BatchRetriever (mode, query_vectors), for benchmarks.
         `keep` (bool per row): only these rows are commitments, searched and paired (one programme
-        year and the nodes of no year, matching/years.py); `retriever`: one shared between such views."""
+        year and the nodes of no year, matching/years.py); `retriever`: one shared between such views,
+        whose index (language-neutral already) is `index`. `neutral=False`: the stored vectors as
+        they are (the previous method, for benchmarks)."""
+        if retriever is None and neutral:
+            index = language_neutral_index(index)
         self.index = index
         self._calibrator = calibrator
         units = index.units

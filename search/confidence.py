@@ -37,20 +37,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_NORWEGIAN
 
 from search.calibration import Calibrator
 from search.index.lexical import QueryTerms
 from search.index.normalise import stem
+from search.language import english_share
 
 MODEL_FILE = Path(__file__).resolve().with_name("hit_confidence.json")
 DEPTH = 100  # as search.searcher.DEPTH: a retriever rank past it counts as DEPTH + 1
 HEADINGS = ("MeasureGroup",)
 MEASURES = ("Measure", "Initiative")
 DOCUMENTS = ("Plan", "Project")
-ENGLISH_ONLY = frozenset(STOPWORDS_EN) - frozenset(STOPWORDS_NORWEGIAN) | {
-    "what", "which", "how", "does", "our", "about", "from", "more", "you", "can", "in", "on", "of", "the",
-}
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # Words that name a kind of node ("Hva er delmålet for ...", "which strategies ..."), as stems.
 TYPE_WORDS = {
@@ -89,11 +86,6 @@ class QuerySignals:
     best_bm25: float
     best_cover: float = 0.0  # the best coverage among the candidates: does anything cover the query?
     types: frozenset[str] = frozenset()  # kinds of node the query names
-
-
-def english_share(text: str) -> float:
-    raw = [w.lower() for w in _WORD.findall(unicodedata.normalize("NFKC", text))]
-    return sum(w in ENGLISH_ONLY for w in raw) / len(raw) if raw else 0.0
 
 
 def named_types(text: str) -> frozenset[str]:

@@ -16,6 +16,7 @@ This is also the API for nearest-neighbour work on node vectors (duplicates, ove
 
 from __future__ import annotations
 
+import copy
 import json
 from functools import cached_property
 from pathlib import Path
@@ -59,6 +60,14 @@ class SearchIndex:
         self._row_of_vid = {int(v): i for i, v in enumerate(self.vids)}
         self._unit_terms: dict[int, frozenset[str]] = {}
         self._year_masks: dict[str, np.ndarray | None] = {}
+
+    def with_vectors(self, vectors: np.ndarray) -> SearchIndex:
+        """The same index with other unit vectors (language-neutral ones for pairing commitments,
+        search/language.py); units, BM25 and the FAISS index are shared, not copied."""
+        view = copy.copy(self)
+        view.vectors = vectors
+        view.__dict__.pop("mean_vector", None)  # cached from the other vectors
+        return view
 
     @property
     def version(self) -> str:
