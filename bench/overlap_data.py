@@ -1,7 +1,8 @@
 """The judged overlap sets as homes and labels, for bench/overlap_quality.py and bench/fit_overlap.py.
 
 A split's home holds the 2025 document and ALL the partner lists of that split (the `lists` of
-bench/overlap/judged_<split>.json: four for tune and report, two for tune2), each imported
+bench/overlap/judged_<split>.json: four for tune and report, two for tune2 and
+report2), each imported
 as its own actor (as staff would import them), with the index and inferred links built through
 the application layer. The "dev" home holds the document and data/partners/eksempel-fylke.csv
 (bench/devset_pairs.json). With REGIONGRAF_BENCH_HOMES=DIR the homes are kept in DIR/<split>
@@ -30,7 +31,7 @@ def judged_file(split: str) -> dict:
 
 
 def prepare_home(split: str, home: Path, embedder=None):
-    """Settings of a built home for a split ("tune", "tune2", "report") or "dev"; builds it when missing
+    """Settings of a built home for a split ("tune", "tune2", "report", "report2") or "dev"; builds it when missing
     (with `embedder`, or a model loaded here)."""
     from bench.fixtures import load_embedder
     from service.application import Application
