@@ -1,12 +1,15 @@
 """Lineage quality: the year-to-year classifier on hand-made next-year editions, against exact
 text matching.
 
-    python -m bench.lineage_quality            report (editions A, D and E = tune, B and C = held out)
-    python -m bench.lineage_quality a d e      report the tuning editions only
-    python -m bench.lineage_quality --fit      refit matching/lineage_confidence.json on A, D and E
+    python -m bench.lineage_quality            report (editions A, D, E and F = tune, B and C = held out)
+    python -m bench.lineage_quality a d e f    report the tuning editions only
+    python -m bench.lineage_quality --loeo     leave one tuning edition out: fit on the others, score it
+    python -m bench.lineage_quality --fit      refit matching/lineage_confidence.json on A, D, E and F
 
 The editions and their truth tables are in bench/editions/ (README there), written before the
-classifier existed (D and E were added later for tuning, each written before it was run).
+classifier existed (D, E and F were added later for tuning, each written before it was run).
+`--loeo` is how a change is judged on the tuning editions: each is scored with the model fitted on
+the other tuning editions' pairs only (the shipped model has seen all of them); it never touches B or C.
 Thresholds and the confidence model are chosen on the tuning editions only; B and C are
 reported as they come out. Each edition is built together with the 2025 document through
 the application layer (graph, index, inferred links and lineage), in a temporary home that
@@ -39,7 +42,7 @@ from matching.textdiff import normalise
 
 EDITIONS = REPO / "bench" / "editions"
 DOC = REPO / "data" / "handlingsprogram-2025.txt"
-PARTS = {"a": "tune", "d": "tune", "e": "tune", "b": "report", "c": "report"}
+PARTS = {"a": "tune", "d": "tune", "e": "tune", "f": "tune", "b": "report", "c": "report"}
 TUNE = [e for e, part in PARTS.items() if part == "tune"]
 MEASURE = ("Measure",)
 OTHERS = ("Challenge", "Goal", "SubGoal", "Strategy")
@@ -189,11 +192,25 @@ def fit(homes: dict[str, Settings]) -> None:
           + ", ".join(f"{n} {w:+.2f}" for n, w in zip(cal.names, cal.weights, strict=True)) + f", bias {cal.bias:+.2f}")
 
 
+def left_out(homes: dict[str, Settings]) -> dict[str, dict]:
+    """Leave one tuning edition out: each scored with the model fitted on the others' pairs."""
+    rows = {letter: tune_rows({letter: settings}) for letter, settings in homes.items()}
+    results = {}
+    for letter, settings in homes.items():
+        others = [r for other, rs in rows.items() if other != letter for r in rs]
+        cal = fit_calibrator(others, meta={"fitted_on": ", ".join(sorted(set(rows) - {letter}))})
+        results[letter] = evaluate(settings, letter, cal)
+    return results
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     from service.application import Application
 
-    letters = [a for a in argv if a in PARTS] or (TUNE if "--fit" in argv else list(PARTS))
+    loeo = "--loeo" in argv
+    letters = [a for a in argv if a in PARTS] or (TUNE if "--fit" in argv or loeo else list(PARTS))
+    if loeo and (set(letters) - set(TUNE) or len(letters) < 2):
+        sys.exit("--loeo takes two or more tuning editions (" + ", ".join(TUNE) + "); B and C are never fitted on")
     with tempfile.TemporaryDirectory(prefix="lineage-bench-") as tmp:
         work = Path(tmp)
         base = settings_for(work / "base")
@@ -202,14 +219,21 @@ def main(argv: list[str] | None = None) -> None:
         if "--fit" in argv:
             fit({letter: build_edition(letter, base.home, work, embedder) for letter in letters})
             return
-        results, rows = {}, []
-        for letter in letters:
-            settings = build_edition(letter, base.home, work, embedder)
-            res = results[letter] = evaluate(settings, letter)
+        if loeo:
+            results = left_out({letter: build_edition(letter, base.home, work, embedder) for letter in letters})
+            part = {letter: "left out" for letter in letters}
+            title = "Årsendringer, hver tuningutgave holdt ute (modellen tilpasset de andre)"
+        else:
+            results = {letter: evaluate(build_edition(letter, base.home, work, embedder), letter)
+                       for letter in letters}
+            part = PARTS
+            title = "Årsendringer: presisjon/tilbakekalling per status (A, D, E og F = tuning, B og C = holdt ute)"
+        rows = []
+        for letter, res in results.items():
             for name in ("measures", "lineage"):
                 for method in ("method", "baseline"):
                     r = res[name][method]
-                    row = {"edition": f"{letter.upper()} ({PARTS[letter]})", "items": name, "method":
+                    row = {"edition": f"{letter.upper()} ({part[letter]})", "items": name, "method":
                            "regiongraf" if method == "method" else "exact text", "accuracy": r["accuracy"],
                            "changes right": r["accuracy_changes"], "unchanged as changed": r["unchanged_as_changed"]}
                     for status in STATUSES:
@@ -217,9 +241,7 @@ def main(argv: list[str] | None = None) -> None:
                         row[status] = (f"{_f(s['precision'])}/{_f(s['recall'])}" if s["truth"] or s["reported"]
                                        else "")
                     rows.append(row)
-        write("lineage_quality",
-              "Årsendringer: presisjon/tilbakekalling per status (A, D og E = tuning, B og C = holdt ute)",
-              rows, {"results": results})
+        write("lineage_quality_loeo" if loeo else "lineage_quality", title, rows, {"results": results})
         for letter, res in results.items():
             for name in ("measures", "lineage"):
                 errors = res[name]["errors"]

@@ -5,7 +5,7 @@
     fit_calibrator(rows) -> Calibrator              from judged pairs (bench/lineage_quality.py --fit)
 
 Each challenge, goal, sub-goal, strategy and measure of the newer year is linked to its
-counterpart(s) in the older one, within its kind, in five steps:
+counterpart(s) in the older one, within its kind, in six steps:
 
 1. staff decisions: an accepted pair is linked (confidence 1), a rejected pair never is
    (the review loop of overlaps, graph/reviews.py; decisions win over the model);
@@ -15,17 +15,27 @@ counterpart(s) in the older one, within its kind, in five steps:
    both years is likely the same thing rewritten;
 3. the rest: every old-new pair of one kind gets a calibrated probability of being linked,
    from the centred e5 cosine of the two texts, the share of their word stems in common,
-   whether they stand in the same hunk and whether in the same measure group (or focus
-   area); one logistic model (search/calibration.py), fitted on judged pairs of the three
-   hand-made tuning editions (matching/lineage_confidence.json). Pairs are linked one to one, most
-   probable first, down to CUT; then the model's links within one hunk and one place are put in
+   whether they stand in the same hunk, whether in the same measure group (or focus area),
+   and whether they are each other's best match (of all items of their kind in the other year,
+   unchanged ones included, each is the other's most similar text, with a rival on each side:
+   what finds a bullet moved and rewritten, which has no hunk or group to help it); one logistic
+   model (search/calibration.py), fitted on judged pairs of the hand-made tuning editions
+   (matching/lineage_confidence.json). Pairs are linked one to one, most probable first, down to
+   CUT; then the model's links within one hunk and one place are put in
    document order (a rewrite keeps the order of its bullets): the probabilities decide which items
    have a counterpart, the order decides which is whose;
-4. merges and splits: an item still unlinked joins a linked item of the other year whose
-   text holds most of its stems (CONTAINS) if their probability reaches ATTACH_CUT (or, written
-   anew, if it reaches ATTACH_ALONE), but never an item whose counterpart has its very words
-   (an unchanged measure is not split);
-5. status, from the links of each item: one to one with the same text in the same place
+4. merges and splits: an item still unlinked joins a linked, changed item of the other year if
+   their probability reaches ATTACH_CUT and the item belongs in it: the other holds most of the
+   item's stems (CONTAINS), or the item brings words the other's partners lack (the other's stems
+   and those of its partners with the item agree better, by FILLS in Dice, than without it: a
+   merge written anew), or the probability alone reaches ATTACH_ALONE; never an item whose
+   counterpart has its very words (an unchanged measure is not split);
+5. runs of rewrites: one old and one new item left alone between the same two neighbouring links
+   of their place, at least one of them a rewrite, are linked if their probability reaches
+   RUN_CUT. The group rewrote that stretch, so what stands where a rewritten bullet stood is
+   likely rewritten too; between two unchanged neighbours a bullet is as often replaced as
+   rewritten, so there the model alone decides;
+6. status, from the links of each item: one to one with the same text in the same place
    `unchanged`, in another measure group or section (focus area for the other kinds)
    `moved`, else `reworded`; several to one `merged`, one to several `split`; no link
    `dropped` (old) or `new` (new).
@@ -36,6 +46,7 @@ Every link carries its confidence and a reason in Norwegian; so does every chang
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,17 +60,24 @@ from matching.textdiff import loose, normalise
 from search.calibration import Calibrator, fit
 
 STATUSES = ("unchanged", "reworded", "moved", "merged", "split", "dropped", "new")
-FEATURES = ("semantic", "shared_words", "same_hunk", "same_group")
+FEATURES = ("semantic", "shared_words", "same_hunk", "same_group", "mutual_best")
 CALIBRATION = Path(__file__).with_name("lineage_confidence.json")
 # Chosen on the tuning editions (bench/editions/, bench/lineage_quality.py): on A and D every cut from
 # 0.30 to 0.50 classified the same changes, and CUT sits in the middle of that range. With E added and
 # the model refitted on A, D and E, every cut from 0.25 to 0.55 gets all but 6 or 7 of their 79 changes
 # right; lower cuts link D's traps (a new bullet where a dropped one stood) when chosen without D
-# (leave one edition out), so CUT stays.
+# (leave one edition out), so CUT stays. With F and the mutual best match, left out one edition at a
+# time (bench/lineage_quality.py --loeo), every CUT from 0.25 to 0.60 and every ATTACH_CUT from 0.20 to
+# 0.60 classifies the tuning editions alike.
 CUT = 0.4  # a one-to-one link needs at least this probability
 ATTACH_CUT = 0.5  # so does a merge or split link
 CONTAINS = 0.6  # share of a left-over item's stems its merge or split partner must hold ...
-ATTACH_ALONE = 0.9  # ... unless their probability alone is this high (a merge written anew)
+FILLS = 0.05  # ... or how much closer (Dice) it brings the partners' words to it (0.001-0.10 alike)
+ATTACH_ALONE = 0.9  # ... unless their probability alone is this high
+# The last pair of a run of rewrites (step 5): left out one edition at a time, every floor from 0.06
+# to 0.15 classifies the tuning editions alike; below, F's trap in a run of rewrites is linked, above,
+# a rewrite of E or D is lost. RUN_CUT is the middle.
+RUN_CUT = 0.1
 NEAREST = 0.05  # a new or dropped item names its nearest counterpart from this probability
 
 
@@ -184,8 +202,10 @@ class _Pairs:
             self.unit[node] = c / norm if norm > 1e-9 else None
         self.hunk_old: dict[str, int] = {}
         self.hunk_new: dict[str, int] = {}
+        self._best: dict[str, tuple[float, int]] = {}
         self._p: dict[tuple[str, str], float] = {}
         self._f: dict[tuple[str, str], dict[str, float]] = {}
+        self._t: dict[tuple[str, str], dict[str, float]] = {}
 
     def set_hunks(self, anchors: list[tuple[YearItem, YearItem]]) -> None:
         """The hunks between the anchors that keep their order in both documents."""
@@ -201,16 +221,49 @@ class _Pairs:
         a, b = self.stems[part.id], self.stems[whole.id]
         return len(a & b) / len(a) if a else 0.0
 
+    def fills(self, item: YearItem, partners: list[YearItem], whole: YearItem) -> float:
+        """How much better (Dice) `whole`'s stems agree with its `partners`' once `item` joins them."""
+        w = self.stems[whole.id]
+        before = frozenset().union(*(self.stems[x.id] for x in partners))
+        return _dice(before | self.stems[item.id], w) - _dice(before, w)
+
+    def text(self, o: YearItem, n: YearItem) -> dict[str, float]:
+        """The two text similarities of a pair."""
+        key = (o.id, n.id)
+        if key not in self._t:
+            ua, ub = self.unit[o.id], self.unit[n.id]
+            self._t[key] = {"semantic": float(ua @ ub) if ua is not None and ub is not None else 0.0,
+                            "shared_words": _dice(self.stems[o.id], self.stems[n.id])}
+        return self._t[key]
+
+    def _like(self, o: YearItem, n: YearItem) -> float:
+        t = self.text(o, n)
+        return t["semantic"] + t["shared_words"]
+
+    def best(self, item: YearItem, new_side: bool) -> tuple[float, int]:
+        """How like `item` the most similar item of the other year (of its kind) is, and among how many."""
+        if item.id not in self._best:
+            others = self.old if new_side else self.new
+            likes = [self._like(x, item) if new_side else self._like(item, x) for x in others if x.type == item.type]
+            self._best[item.id] = (max(likes, default=float("-inf")), len(likes))
+        return self._best[item.id]
+
+    def mutual_best(self, o: YearItem, n: YearItem) -> bool:
+        """Each is the other's most similar text among all items of its kind in the other year (the
+        unchanged ones too: a dropped bullet most like an unchanged one was not rewritten into a new
+        one), with at least one rival on each side (the best of one is no choice)."""
+        like = self._like(o, n)
+        (best_o, many_o), (best_n, many_n) = self.best(o, new_side=False), self.best(n, new_side=True)
+        return like >= best_o and like >= best_n and many_o > 1 and many_n > 1
+
     def features(self, o: YearItem, n: YearItem) -> dict[str, float]:
         key = (o.id, n.id)
         if key not in self._f:
-            a, b = self.stems[o.id], self.stems[n.id]
-            ua, ub = self.unit[o.id], self.unit[n.id]
             self._f[key] = {
-                "semantic": float(ua @ ub) if ua is not None and ub is not None else 0.0,
-                "shared_words": 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0,
+                **self.text(o, n),
                 "same_hunk": float(self.hunk_old.get(o.id, -1) == self.hunk_new.get(n.id, -2)),
                 "same_group": float(same_place(o, n)),
+                "mutual_best": float(self.mutual_best(o, n)),
             }
         return self._f[key]
 
@@ -221,6 +274,10 @@ class _Pairs:
             cal = self.ctx.calibrator
             self._p[key] = cal.predict_one(f) if cal is not None else _fallback(f)
         return self._p[key]
+
+
+def _dice(a: frozenset, b: frozenset) -> float:
+    return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
 
 
 def _fallback(f: dict[str, float]) -> float:
@@ -290,6 +347,7 @@ class _Linker:
         self.one_to_one()
         self.in_order()
         self.merges_and_splits()
+        self.runs()
         return self.links
 
     def decisions(self) -> None:
@@ -397,15 +455,51 @@ class _Linker:
             if not self.allowed(o, n):
                 continue
             p = self.pairs.p(o, n)
-            if self.pairs.contains(item, other) < CONTAINS and p < ATTACH_ALONE:
+            partners = [link.new if new_side else link.old for link in linked[other.id]]
+            if (self.pairs.contains(item, other) < CONTAINS and p < ATTACH_ALONE
+                    and self.pairs.fills(item, partners, other) < FILLS):
                 continue
             # An item whose counterpart has its very words is whole: it was not split or merged.
-            partners = [link.new if new_side else link.old for link in linked[other.id]]
             if any(normalise(x.text) == normalise(other.text) for x in partners):
                 continue
             if p >= best_p:
                 best, best_p = other, p
         return best
+
+    def runs(self) -> None:
+        """The last pair left in a run of rewrites (step 5): one old and one new item, the only ones
+        left between the same two neighbouring links of their place (measure group, or focus area;
+        the place's start or end counts as a neighbour), in order in both years, at least one of
+        the two neighbours rewritten (not the same text).
+
+        E.g. three adjacent bullets of a group rewritten, two linked by step 3, the third pair too
+        unlike to reach CUT: it stands where a rewritten bullet stood, next to a rewritten neighbour,
+        and is linked if its probability reaches RUN_CUT. Between two unchanged neighbours a bullet
+        is as often replaced as rewritten (the tuning editions' traps), so such a pair is left to the
+        model; so is any gap with more than one item left on either side.
+        """
+        places: dict[tuple, list[Link]] = {}
+        for link in self.links:
+            if same_place(link.old, link.new):
+                places.setdefault((link.old.type, _place(link.old)), []).append(link)
+        left_old = [o for o in self.old if o.id not in self.of_old]
+        left_new = [n for n in self.new if n.id not in self.of_new]
+        for key, links in places.items():
+            links.sort(key=lambda link: (link.old.line, link.new.line))
+            bounds = [None, *links, None]
+            for before, after in itertools.pairwise(bounds):
+                if not any(x is not None and normalise(x.old.text) != normalise(x.new.text) for x in (before, after)):
+                    continue
+                lo_old, lo_new = (before.old.line, before.new.line) if before else (-1, -1)
+                hi_old, hi_new = (after.old.line, after.new.line) if after else (float("inf"), float("inf"))
+                if lo_new >= hi_new:
+                    continue  # crossed or shared (a merge): no gap
+                olds = [o for o in left_old if (o.type, _place(o)) == key and lo_old < o.line < hi_old]
+                news = [n for n in left_new if (n.type, _place(n)) == key and lo_new < n.line < hi_new]
+                if len(olds) == len(news) == 1 and self.allowed(olds[0], news[0]):
+                    p = self.pairs.p(olds[0], news[0])
+                    if p >= RUN_CUT:
+                        self.link(olds[0], news[0], p, "model")
 
 
 def compare(old: list[YearItem], new: list[YearItem], ctx: Context) -> Comparison:
@@ -522,7 +616,7 @@ def _why_alone(status: str, best: tuple[float, YearItem | None], new_year: str, 
 
 # -- fitting ---------------------------------------------------------------------------------
 def judged_rows(old: list[YearItem], new: list[YearItem], ctx: Context, truth: set[tuple[str, str]]) -> list[dict]:
-    """Every old-new pair of one kind that step 3 or 4 would score (the anchors of step 2 taken
+    """Every old-new pair of one kind that steps 3 to 5 would score (the anchors of step 2 taken
     out), with its features and whether it is a link in `truth` ({(old id, new id)})."""
     linker = _Linker(old, new, ctx)
     linker.decisions()

@@ -38,7 +38,7 @@ from graph.iri import graph_iri
 from graph.namespaces import DCTERMS, PROV, RDF, RDFS, RG, SEMAPV, SSSOM, XSD
 from graph.reviews import read_reviews
 from graph.years import year_items, years
-from matching.lineage import ATTACH_CUT, CUT, Comparison, Context, compare
+from matching.lineage import ATTACH_CUT, CUT, RUN_CUT, Comparison, Context, compare
 from matching.reviews import Decisions
 
 JUSTIFICATION = {
@@ -136,9 +136,10 @@ def lineage_quads(base: str, found: list[Comparison], started: str) -> list[ox.Q
     add(activity, DCTERMS.description, _lit(
         "Items of consecutive programme years linked within their kind: staff decisions first, then the "
         "same words (anchors, which split both documents into hunks), then one-to-one links by a calibrated "
-        f"logistic model over centred e5 cosine, shared stems, same hunk and same group (at least {CUT}), "
-        "kept in document order within a hunk and place, "
-        f"then merges and splits (at least {ATTACH_CUT}). matching/lineage.py", lang="en"))
+        "logistic model over centred e5 cosine, shared stems, same hunk, same group and mutual best match "
+        f"(at least {CUT}), kept in document order within a hunk and place, "
+        f"then merges and splits (at least {ATTACH_CUT}), then the last pair of a run of rewrites "
+        f"(at least {RUN_CUT}). matching/lineage.py", lang="en"))
     add(activity, PROV.startedAtTime, _lit(started, XSD.dateTime))
     add(activity, PROV.endedAtTime, _lit(now, XSD.dateTime))
     return quads

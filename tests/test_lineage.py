@@ -142,6 +142,63 @@ def test_rewritten_neighbours_in_one_hunk_are_linked_in_document_order():
             assert link.confidence == pytest.approx(pairs.p(link.old, link.new))
 
 
+def test_a_bullet_moved_and_rewritten_is_found_as_each_others_best_match():
+    """Another section, another hunk of words: only being each other's most similar text (of all the
+    items of their kind, the unchanged ones too) carries the pair over CUT (matching/lineage.py, step 3)."""
+    rewritten = "Samordne godstransporten i Osloregionen bedre, slik at aktørene utnytter kapasiteten."
+    kept = (BUS, ZONES, RAIL)
+    old = [*(item("2025", f"4.1-{k}", text, line=k) for k, text in enumerate(kept, 1)),
+           item("2025", "4.1-4", FREIGHT, group="Godstransport og logistikk", line=5)]
+    new = [*(item("2026", f"4.1-{k}", text, line=k) for k, text in enumerate(kept, 1)),
+           item("2026", "5.3.1-1", rewritten, section="5.3.1", group=None, line=9)]
+    comparison = run(old, new)
+    assert statuses(comparison)[(("2025-4.1-4",), ("2026-5.3.1-1",))] == "moved"
+    link = next(x for x in comparison.links if x.how == "model")
+    assert link.features["mutual_best"] == 1.0
+    assert load_calibrator().predict_one({**link.features, "mutual_best": 0.0}) < lineage.CUT <= link.confidence
+
+
+def test_the_last_rewrite_of_a_run_is_linked_but_a_lone_replacement_is_not():
+    """The same old and new bullet, too unlike for CUT: where its neighbour was rewritten too it is the
+    last rewrite of a run (step 5); between two unchanged neighbours it is a bullet replaced by another."""
+    tickets = "Samordne billettstruktur for kollektivtransport på tvers av fylkesgrenser og transportformer."
+    tickets_new = ("Samordne billettstrukturen på tvers av fylkesgrenser, slik at kortere reiser med "
+                   "kollektivtransport blir mer attraktive.")
+    zones = "Felles soneinndeling for kollektivtransport for å gjøre kortere reiser mer attraktive."
+    zones_new = "Felles soneinndeling i hele Osloregionen og like priser for buss og tog."
+    old = [item("2025", f"4.1-{k}", text, line=k) for k, text in enumerate((RAIL, tickets, zones, BIKE), 1)]
+    in_run = [item("2026", f"4.1-{k}", text, line=k) for k, text in enumerate((RAIL, tickets_new, zones_new, BIKE), 1)]
+    alone = [item("2026", f"4.1-{k}", text, line=k) for k, text in enumerate((RAIL, tickets, zones_new, BIKE), 1)]
+    comparison = run(old, in_run)
+    got = statuses(comparison)
+    assert got[(("2025-4.1-2",), ("2026-4.1-2",))] == got[(("2025-4.1-3",), ("2026-4.1-3",))] == "reworded"
+    last = next(x for x in comparison.links if x.old.id == old[2].id)
+    assert lineage.RUN_CUT <= last.confidence < lineage.CUT
+    got = statuses(run(old, alone))
+    assert got[(("2025-4.1-3",), ())] == "dropped" and got[((), ("2026-4.1-3",))] == "new"
+
+
+def test_a_merge_written_anew_takes_the_member_whose_words_it_adds():
+    """The merged bullet holds only half of one member's stems (below CONTAINS), but that member
+    brings the words its partner lacks (FILLS); the bullet whose words the partner already brings
+    stays dropped (step 4)."""
+    levels = ("Styrke samarbeidet mellom forvaltningsnivåer (stat, fylke, kommune) for felles planlegging og felles "
+              "forståelse av utfordringene.")
+    across = ("Behov for koordinering av transport på tvers av soner og fylkesgrenser, med fokus på bo- og "
+              "arbeidsmarkedsregioner.")
+    merged = ("Styrke samarbeidet mellom stat, fylke og kommune om felles planlegging og koordinering av transport på "
+              "tvers av soner og fylkesgrenser, med vekt på bo- og arbeidsmarkedsregioner.")
+    hubs = "Knutepunktutvikling, med bedre samarbeid mellom stat, fylkeskommune og kommune."
+    old = [item("2025", f"4.1-{k}", text, line=k) for k, text in enumerate((RAIL, levels, across, hubs, BIKE), 1)]
+    new = [item("2026", f"4.1-{k}", text, line=k) for k, text in enumerate((RAIL, merged, BIKE), 1)]
+    got = statuses(run(old, new))
+    assert got[(("2025-4.1-2", "2025-4.1-3"), ("2026-4.1-2",))] == "merged"
+    assert got[(("2025-4.1-4",), ())] == "dropped"
+    pairs = lineage._Pairs(old, new, context({i.id: i.text for i in old + new}))
+    assert pairs.contains(old[1], new[1]) < lineage.CONTAINS <= pairs.contains(old[2], new[1])
+    assert pairs.fills(old[1], [old[2]], new[1]) >= lineage.FILLS > pairs.fills(old[3], old[1:3], new[1])
+
+
 def test_an_unchanged_item_is_never_split_by_a_close_new_neighbour():
     """The trap of the editions: a new measure right under an unchanged one, on the same theme."""
     nature = "Felles tilnærming til naturregnskap, potensielt koordinert gjennom en sentral instans."
