@@ -34,6 +34,10 @@ class NotReady(UserError):
     """Nothing to serve yet: no graph or no index built."""
 
 
+class StoreMissing(NotReady):
+    """No graph has been built yet (embedded or remote store)."""
+
+
 class Busy(UserError):
     """Too much work queued; try again shortly (`retry_after` seconds)."""
 

@@ -23,15 +23,11 @@ import pyoxigraph as ox
 from oxrdflib import OxigraphStore
 from rdflib import Dataset, Graph
 
-from graph.errors import NotFound, NotReady
+from graph.errors import NotFound, StoreMissing
 from graph.generations import Generation, fsync_dir, fsync_tree, prune, read_history, record, seed
 
 KEEP_GENERATIONS = 20  # and every generation younger than KEEP_DAYS: see graph/generations.py
 KEEP_DAYS = 7.0
-
-
-class StoreMissing(NotReady):
-    """No graph has been built yet."""
 
 
 def replace_graph(store: ox.Store, name: str, content: Graph | Iterable[ox.Triple | ox.Quad]) -> None:

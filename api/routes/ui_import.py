@@ -28,9 +28,8 @@ from api.errors import status_of
 from api.pages.choices import Choices, page
 from api.routes.imports import _read_body, _replay, _too_large
 from api.routes.ui_overlaps import KINDS, marker_for
-from graph.errors import UserError
+from graph.errors import StoreMissing, UserError
 from graph.imports.lists import find_list, imported_lists
-from graph.store import StoreMissing
 from graph.views.describe import NodeNames
 
 router = APIRouter(tags=["nettsider"])

@@ -23,6 +23,7 @@ the environment (settings): a bearer token, or a user and password (basic, or di
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urljoin, urlsplit
 
@@ -196,3 +197,16 @@ class Client:
             cls = StoreRefused if response.status_code < 500 else StoreUnavailable
             raise cls(f"Lageret ({self.endpoint.where}) svarte {response.status_code}: {detail}")
         return response
+
+
+_CLIENTS: dict[Endpoint, Client] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+def shared_client(endpoint: Endpoint) -> Client:
+    """One client (one connection pool) per endpoint in this process, shared by its stores and readers."""
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.get(endpoint)
+        if client is None:
+            client = _CLIENTS[endpoint] = endpoint.client()
+        return client

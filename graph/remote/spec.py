@@ -19,8 +19,8 @@ class RemoteSpec:
         return f"{self.endpoint.query_url}#{self.state.id}"
 
     def open(self):
+        from graph.remote.endpoint import shared_client
         from graph.remote.reader import RemoteReader
-        from graph.remote.store import shared_client
         from graph.remote.terms import Codec
 
         return RemoteReader(shared_client(self.endpoint), self.state, Codec(self.skolem, self.endpoint.wrap))

@@ -36,9 +36,9 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 
-from graph.errors import Conflict, NotFound
+from graph.errors import Conflict, NotFound, StoreMissing
 from graph.generations import Generation
-from graph.remote.endpoint import Client, Endpoint
+from graph.remote.endpoint import Endpoint, shared_client
 from graph.remote.reader import DEFAULT, AnswerCache, RemoteReader, State
 from graph.remote.terms import Codec
 
@@ -64,16 +64,7 @@ def _lit(value) -> str:
 # the searcher, the matcher) sees a write made in this process at once.
 _POINTERS: dict[str, tuple[float, State | None]] = {}
 _CACHES: dict[str, AnswerCache] = {}
-_CLIENTS: dict[Endpoint, Client] = {}
 _REGISTRY = threading.Lock()
-
-
-def shared_client(endpoint: Endpoint) -> Client:
-    with _REGISTRY:
-        client = _CLIENTS.get(endpoint)
-        if client is None:
-            client = _CLIENTS[endpoint] = endpoint.client()
-        return client
 
 
 class InMemoryPending:
@@ -145,7 +136,6 @@ class RemoteStore:
         return max(0.0, (datetime.now(UTC) - datetime.fromisoformat(state.time)).total_seconds())
 
     def reader(self) -> RemoteReader:
-        from graph.store import StoreMissing
 
         state = self.state()
         if state is None:
