@@ -114,6 +114,8 @@ class Lists:
         return self.eligible[columns][None, :] & (other | both)
 
     def ensure(self, rows) -> None:
+        if self.done.all():  # the common case once the table is built: no 1M-row unique
+            return
         rows = np.unique(np.asarray(rows, dtype=np.int64))
         todo = rows[~self.done[rows]] if len(rows) else rows
         if not len(todo):
@@ -139,10 +141,13 @@ class Lists:
             return np.zeros(0)
         self.ensure(a)
         keys, values = self._lookup(dense)
-        want = a * (len(self.index.units) + 1) + b
-        at = np.clip(np.searchsorted(keys, want), 0, max(len(keys) - 1, 0))
         if not len(keys):
             return np.zeros(len(a))
+        want = a * (len(self.index.units) + 1) + b
+        order = np.argsort(want, kind="stable")  # sorted needles: searchsorted walks the keys in order
+        at = np.empty(len(want), np.int64)
+        at[order] = np.searchsorted(keys, want[order])
+        at = np.clip(at, 0, len(keys) - 1)
         ranks = np.where(keys[at] == want, values[at], 0)
         return np.where(ranks > 0, 1.0 / np.maximum(ranks, 1), 0.0)
 

