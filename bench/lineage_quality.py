@@ -37,7 +37,8 @@ from bench.report import write
 from graph.settings import REPO, Settings
 from graph.store import GraphStore
 from graph.years import year_items
-from matching.lineage import CALIBRATION, STATUSES, Context, compare, fit_calibrator, judged_rows, same_place
+from matching.lineage import STATUSES, compare, fit_calibrator, judged_rows
+from matching.lineage_pairs import CALIBRATION, Context, same_place
 from matching.textdiff import normalise
 
 EDITIONS = REPO / "bench" / "editions"

@@ -22,7 +22,8 @@ from graph.errors import UserError
 from graph.reviews import read_reviews
 from graph.views.spreadsheet import csv_bytes
 from graph.years import YearItem, resolve_year, year_items, years
-from matching.lineage import STATUS_LABELS, STATUSES, Change, Comparison, Context, compare
+from matching.lineage import STATUS_LABELS, STATUSES, Change, Comparison, compare
+from matching.lineage_pairs import Context
 from matching.reviews import Decisions
 from matching.textdiff import changed_words, word_marks
 

@@ -38,7 +38,8 @@ from graph.iri import graph_iri
 from graph.namespaces import DCTERMS, PROV, RDF, RDFS, RG, SEMAPV, SSSOM, XSD
 from graph.reviews import read_reviews
 from graph.years import year_items, years
-from matching.lineage import ATTACH_CUT, CUT, RUN_CUT, Comparison, Context, compare
+from matching.lineage import ATTACH_CUT, CUT, RUN_CUT, Comparison, compare
+from matching.lineage_pairs import Context
 from matching.reviews import Decisions
 
 JUSTIFICATION = {

@@ -8,9 +8,10 @@ import pytest
 
 from graph.views.spreadsheet import BOM
 from graph.years import YearItem
-from matching import lineage
+from matching import lineage, lineage_pairs
 from matching.diff import Diff, change_json
-from matching.lineage import Context, compare, load_calibrator
+from matching.lineage import compare
+from matching.lineage_pairs import Context, load_calibrator
 from matching.textdiff import changed_words, word_diff, word_marks
 
 BASE = "https://data.osloregionen.no/id/"
@@ -135,7 +136,7 @@ def test_rewritten_neighbours_in_one_hunk_are_linked_in_document_order():
     assert statuses(comparison) == {
         (("2025-4.1-1",), ("2026-4.1-1",)): "unchanged", (("2025-4.1-2",), ("2026-4.1-2",)): "reworded",
         (("2025-4.1-3",), ("2026-4.1-3",)): "reworded", (("2025-4.1-4",), ("2026-4.1-4",)): "unchanged"}
-    pairs = lineage._Pairs(old, new, ctx)
+    pairs = lineage_pairs.Pairs(old, new, ctx)
     pairs.set_hunks([(old[0], new[0]), (old[3], new[3])])
     for link in comparison.links:  # each link carries the probability of its own pair
         if link.how == "model":
@@ -194,7 +195,7 @@ def test_a_merge_written_anew_takes_the_member_whose_words_it_adds():
     got = statuses(run(old, new))
     assert got[(("2025-4.1-2", "2025-4.1-3"), ("2026-4.1-2",))] == "merged"
     assert got[(("2025-4.1-4",), ())] == "dropped"
-    pairs = lineage._Pairs(old, new, context({i.id: i.text for i in old + new}))
+    pairs = lineage_pairs.Pairs(old, new, context({i.id: i.text for i in old + new}))
     assert pairs.contains(old[1], new[1]) < lineage.CONTAINS <= pairs.contains(old[2], new[1])
     assert pairs.fills(old[1], [old[2]], new[1]) >= lineage.FILLS > pairs.fills(old[3], old[1:3], new[1])
 
