@@ -110,7 +110,7 @@ def _reviews_out_of_fold(base: Examples, extra: Examples) -> dict:
     probs, cut_hits = np.zeros(len(extra)), np.zeros(len(extra), dtype=bool)
     for f in np.unique(folds):
         test = folds == f
-        train = _subset(extra, ~test)
+        train = extra.subset(~test)
         cal = fit_overlap_calibrator(train, base=base)
         probs[test] = cal.predict(extra.X[test])
         cut_hits[test] = probs[test] >= cal.cuts["overlap"]
@@ -126,8 +126,7 @@ def _lists(base: Examples, extra: Examples | None) -> dict:
         if g in NOT_FOR_CALIBRATION:
             continue
         test = groups == g
-        train = [_subset(base, ~test)] + ([extra] if extra is not None else [])
-        cal = fit_overlap_calibrator(train[1:], base=train[0])
+        cal = fit_overlap_calibrator(extra if extra is not None else [], base=base.subset(~test))
         p = cal.predict(base.X[test])
         probs.append(p)
         hits.append(p >= cal.cuts["overlap"])
@@ -143,13 +142,6 @@ def _scores(what: str, probs: np.ndarray, y: np.ndarray, cut: float | None, hits
     precision, recall, _ = precision_recall(hits.astype(float), y, 0.5)
     return {f"{what}: presisjon": round(precision, 3), f"{what}: dekning": round(recall, 3),
             f"{what}: Brier": round(brier(probs, y), 4)}
-
-
-def _subset(ex: Examples, keep: np.ndarray) -> Examples:
-    keep = np.asarray(keep, dtype=bool)
-    return Examples(ex.X[keep], ex.y[keep], ex.weight[keep], [g for g, k in zip(ex.group, keep, strict=True) if k],
-                    [k for k, m in zip(ex.keys, keep, strict=True) if m] if ex.keys else [],
-                    ex.duplicate[keep] if ex.duplicate is not None else None)
 
 
 def figures_table(figures: dict) -> list[str]:

@@ -87,6 +87,14 @@ class Examples:
                 "weight": self.weight.tolist(), "group": self.group, "keys": self.keys,
                 "duplicate": (self.duplicate if self.duplicate is not None else np.zeros(len(self.y))).tolist()}
 
+    def subset(self, keep: np.ndarray) -> Examples:
+        """The examples where `keep` (bool per example) is true."""
+        keep = np.asarray(keep, dtype=bool)
+        return Examples(self.X[keep], self.y[keep], self.weight[keep],
+                        [g for g, k in zip(self.group, keep, strict=True) if k],
+                        [k for k, m in zip(self.keys, keep, strict=True) if m] if self.keys else [],
+                        self.duplicate[keep] if self.duplicate is not None else None)
+
     @classmethod
     def from_json(cls, data: dict) -> Examples:
         if data["names"] != list(NAMES):
